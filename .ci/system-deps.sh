@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# System packages the integration and browser tests need (Debian): Node.js runs the reference
+# StatsD daemon, Chromium drives the UI tests. Idempotent; skipped when everything is present.
+set -euo pipefail
+need=()
+command -v node >/dev/null 2>&1 || need+=(nodejs npm)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi

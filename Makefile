@@ -1,0 +1,59 @@
+# The two commands a new user needs: `make demo` and `make test`. Each installs what it needs.
+SHELL := /bin/bash
+PYTHON_VERSION ?= 3.11
+VENV := .venv
+BIN := $(VENV)/bin
+UV ?= $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.uv/bin/uv)
+DEMO_HOME := $(CURDIR)/.demo
+# Embedded defaults for the demo: SQLite metadata DB, local MLflow store, local report store.
+DEMO_ENV := AIRFLOW_HOME=$(DEMO_HOME)/airflow \
+	AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/example_dags \
+	AIRFLOW__CORE__LOAD_EXAMPLES=False \
+	AIRFLOW__MLMONITOR__REPORT_BASE_PATH=$(DEMO_HOME)/reports \
+	AIRFLOW_CONN_MLFLOW_DEFAULT='{"conn_type": "mlflow", "host": "sqlite:///$(DEMO_HOME)/mlflow/mlflow.db", "extra": {"artifact_location": "$(DEMO_HOME)/mlflow/artifacts"}}' \
+	GX_ANALYTICS_ENABLED=False MLFLOW_ENABLE_TELEMETRY=false DO_NOT_TRACK=1
+# Example DAGs run by `make demo`, in order (dag ids).
+DEMO_DAGS ?= $(shell sed -n 's/^DEMO_DAG_ID = "\(.*\)"/\1/p' example_dags/*.py 2>/dev/null)
+
+.PHONY: install test test-unit lint docs demo bench clean ci
+
+$(UV):
+	python3 -m venv $(CURDIR)/.uv && $(CURDIR)/.uv/bin/pip install --quiet uv
+
+$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked --all-extras --python $(PYTHON_VERSION)
+	@touch $@
+
+install: $(VENV)/.installed
+
+test: install
+	$(BIN)/pytest
+
+test-unit: install
+	$(BIN)/pytest tests/unit
+
+lint: install
+	$(BIN)/ruff check airflow_mlmonitor tests example_dags
+	$(BIN)/mypy
+
+docs: install
+	$(BIN)/mkdocs build --strict --site-dir $(CURDIR)/.site
+
+bench: install
+	$(BIN)/python tests/benchmarks/bench_import.py
+
+demo: install
+	@mkdir -p $(DEMO_HOME)/mlflow/artifacts $(DEMO_HOME)/reports
+	@$(DEMO_ENV) $(BIN)/airflow db migrate > $(DEMO_HOME)/db-migrate.log 2>&1 || { cat $(DEMO_HOME)/db-migrate.log; exit 1; }
+	@if [ -z "$(strip $(DEMO_DAGS))" ]; then echo "No example DAGs yet."; fi
+	@for dag_id in $(DEMO_DAGS); do \
+		echo "=== airflow dags test $$dag_id"; \
+		$(DEMO_ENV) $(BIN)/airflow dags test $$dag_id > $(DEMO_HOME)/$$dag_id.log 2>&1; rc=$$?; \
+		grep -E 'MLMONITOR|DagRun Finished' $(DEMO_HOME)/$$dag_id.log | sed -E 's/^.*(MLMONITOR)/\1/' ; \
+		if [ $$rc -ne 0 ] || ! grep -q 'state=success' $(DEMO_HOME)/$$dag_id.log; then \
+			echo "FAILED: $$dag_id (log: $(DEMO_HOME)/$$dag_id.log)"; tail -40 $(DEMO_HOME)/$$dag_id.log; exit 1; fi; \
+	done
+	@echo "Demo done. Reports: $(DEMO_HOME)/reports  Logs: $(DEMO_HOME)"
+
+clean:
+	rm -rf $(VENV) $(DEMO_HOME) .site .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""StatsD telemetry: metric names, the emitter for check results, task and DAG-run metrics."""
