@@ -30,6 +30,15 @@ with DAG("toy_checks", schedule=None, start_date=pendulum.datetime(2024, 1, 1)) 
     ToyCheck(task_id="bad_fail", passes="no", on_failure="fail")
     ToyCheck(task_id="bad_warn", passes="no", on_failure="warn")
     ToyCheck(task_id="bad_skip", passes="no", on_failure="skip")
+
+class FlakyCheck(ToyCheck):
+    def run_check(self, context):
+        self.passes = "yes" if context["ti"].try_number >= 2 else "no"
+        result, _ = super().run_check(context)
+        return result, {"report.html": f"<p>try {context['ti'].try_number}</p>"}
+
+with DAG("toy_retry", schedule=None, start_date=pendulum.datetime(2024, 1, 1)) as retry_dag:
+    FlakyCheck(task_id="flaky", passes="no", retries=1, retry_delay=0)
 '''
 
 
@@ -65,3 +74,15 @@ def test_outlet_asset_event_carries_the_result(dag_runner):
         assert len(events) == 1
         assert events[0].extra["mlmonitor"]["status"] == "passed"
         assert events[0].extra["mlmonitor"]["metrics"] == {"drift_share": 0.0}
+
+
+def test_retried_task_gets_a_new_report_folder(dag_runner, airflow_home: pathlib.Path):
+    dag = dag_runner.load_source(DAG_SOURCE, "toy_retry")
+    run = dag_runner.run(dag)
+    assert ti_states(run) == {"flaky": "success"}
+    task_dir = pathlib.Path(os.environ["AIRFLOW__MLMONITOR__REPORT_BASE_PATH"]) / "toy_retry" / run.run_id / "flaky" / "-1"
+    assert sorted(p.name for p in task_dir.iterdir()) == ["1", "2"]
+    assert (task_dir / "1" / "report.html").read_text() == "<p>try 1</p>"
+    assert (task_dir / "2" / "report.html").read_text() == "<p>try 2</p>"
+    assert json.loads((task_dir / "1" / "result.json").read_text())["status"] == "failed"
+    assert xcom_value(run, "flaky")["status"] == "passed"
