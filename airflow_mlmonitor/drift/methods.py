@@ -1,0 +1,259 @@
+"""Evidently's drift methods as data: a registry of :class:`Method`, with fast exact kernels.
+
+Each kernel reproduces Evidently 0.7.23's stattest function of the same name
+(``evidently/legacy/calculations/stattests/*``) on a :class:`ColumnPair`: same binning, same
+zero-filling, same scipy distribution functions for p-values; only the heavy parts (sorting,
+counting, cumulative distributions) are done once, vectorized, and on numpy arrays. A method
+registered with ``kernel=None`` runs Evidently's own function for that column.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import operator
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from airflow_mlmonitor.drift.samples import ColumnPair
+from airflow_mlmonitor.drift.types import ColumnType
+
+Kernel = Callable[[ColumnPair], float]
+_CHUNK = 1 << 20  # merged values processed per step: bounds temporaries at ~50 MB
+
+
+@dataclasses.dataclass(frozen=True)
+class Method:
+    """One drift method: Evidently's id, where it applies, its default threshold and verdict rule."""
+
+    name: str
+    column_types: frozenset[ColumnType]
+    default_threshold: float
+    drifted: Callable[[float, float], bool]  # (score, threshold) -> drifted
+    kernel: Kernel | None  # None: Evidently's own implementation is used
+
+
+# ---------------------------------------------------------------------------- numerical kernels
+
+
+def _merged_cdf_chunks(pair: ColumnPair):
+    """Yield (values, ref_cdf, cur_cdf) over the merged sorted values, chunk by chunk.
+
+    The cdf values are ``searchsorted(side="right") / n`` exactly as scipy computes them.
+    """
+    ref, cur = pair.reference_sorted, pair.current_sorted
+    merged = np.concatenate([ref, cur])
+    merged.sort(kind="stable")  # two sorted runs: a linear merge
+    for start in range(0, len(merged), _CHUNK):
+        values = merged[start : start + _CHUNK + 1]  # one overlap value for the deltas
+        yield (
+            values,
+            np.searchsorted(ref, values, side="right") / len(ref),
+            np.searchsorted(cur, values, side="right") / len(cur),
+        )
+
+
+def _cdf_distance(pair: ColumnPair, power: int) -> float:
+    """scipy.stats._cdf_distance for unweighted samples (p=1 Wasserstein, p=2 energy)."""
+    total = 0.0
+    for values, ref_cdf, cur_cdf in _merged_cdf_chunks(pair):
+        deltas = np.diff(values)
+        gap = np.abs(ref_cdf[:-1] - cur_cdf[:-1])
+        total += float(np.dot(gap, deltas) if power == 1 else np.dot(np.square(gap), deltas))
+    return total if power == 1 else math.sqrt(total)
+
+
+def wasserstein(pair: ColumnPair) -> float:
+    norm = max(float(np.std(pair.reference)), 0.001)
+    return _cdf_distance(pair, 1) / norm
+
+
+def energy_distance(pair: ColumnPair) -> float:
+    return float(np.sqrt(2) * _cdf_distance(pair, 2))
+
+
+def ks(pair: ColumnPair) -> float:
+    """Two-sided ks_2samp p-value; scipy itself below its exact-mode size limit."""
+    from scipy import stats
+
+    n1, n2 = pair.n_reference, pair.n_current
+    if max(n1, n2) <= 10000:  # scipy's MAX_AUTO_N: exact mode, cheap at this size
+        return float(stats.ks_2samp(pair.reference, pair.current)[1])
+    max_s, min_s = -np.inf, np.inf
+    for _values, ref_cdf, cur_cdf in _merged_cdf_chunks(pair):
+        diffs = ref_cdf - cur_cdf
+        max_s, min_s = max(max_s, float(diffs.max())), min(min_s, float(diffs.min()))
+    d = max(max_s, float(np.clip(-min_s, 0, 1)))
+    m, n = sorted([float(n1), float(n2)], reverse=True)
+    prob = stats.kstwo.sf(d, np.round(m * n / (m + n)))
+    return float(np.clip(prob, 0, 1))
+
+
+def t_test(pair: ColumnPair) -> float:
+    from scipy import stats
+
+    return float(stats.ttest_ind(pair.reference, pair.current)[1])
+
+
+def mann_whitney(pair: ColumnPair) -> float:
+    from scipy import stats
+
+    return float(stats.mannwhitneyu(x=pair.reference, y=pair.current, alternative="less")[1])
+
+
+def anderson(pair: ColumnPair) -> float:
+    from scipy import stats
+
+    return float(stats.anderson_ksamp([np.asarray(pair.reference), np.asarray(pair.current)])[2])
+
+
+# ------------------------------------------------------------------------ binned distributions
+
+
+def _sturges_histograms(pair: ColumnPair) -> tuple[np.ndarray, np.ndarray]:
+    """Counts over ``np.histogram_bin_edges(concat(ref, cur), "sturges")`` without the concat."""
+    ref, cur = pair.reference, pair.current
+    first = min(ref.min(), cur.min())
+    last = max(ref.max(), cur.max())
+    size = len(ref) + len(cur)
+    integer = np.issubdtype(np.result_type(ref, cur), np.integer)
+    ptp = last - first
+    if first == last:
+        first, last = first - 0.5, last + 0.5
+    width = ptp / (np.log2(size) + 1.0)
+    if width:
+        if integer and width < 1:
+            width = 1
+        n_bins = int(np.ceil((last - first) / width))
+    else:
+        n_bins = 1
+    return (
+        np.histogram(ref, bins=n_bins, range=(first, last))[0],
+        np.histogram(cur, bins=n_bins, range=(first, last))[0],
+    )
+
+
+def _fill_zeroes(percents: np.ndarray) -> np.ndarray:
+    smallest = min(percents[percents != 0])
+    np.place(percents, percents == 0, smallest / 10**6 if smallest <= 0.0001 else 0.0001)
+    return percents
+
+
+def binned_percents(pair: ColumnPair, fill_zeroes: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Evidently's ``get_binned_data``: Sturges bins for numerical columns with > 20 values."""
+    if pair.column_type == "numerical" and pair.reference_nunique_exceeds(20):
+        ref_counts, cur_counts = _sturges_histograms(pair)
+    else:
+        _keys, ref_counts, cur_counts = pair.counts
+    ref_percents = ref_counts / pair.n_reference
+    cur_percents = cur_counts / pair.n_current
+    if fill_zeroes:
+        ref_percents, cur_percents = _fill_zeroes(ref_percents), _fill_zeroes(cur_percents)
+    return ref_percents, cur_percents
+
+
+def jensenshannon(pair: ColumnPair) -> float:
+    from scipy.spatial import distance
+
+    return float(distance.jensenshannon(*binned_percents(pair, fill_zeroes=False), None))
+
+
+def psi(pair: ColumnPair) -> float:
+    ref, cur = binned_percents(pair, fill_zeroes=True)
+    return float(np.sum((ref - cur) * np.log(ref / cur)))
+
+
+def kl_div(pair: ColumnPair) -> float:
+    from scipy import stats
+
+    return float(stats.entropy(*binned_percents(pair, fill_zeroes=True)))
+
+
+# ---------------------------------------------------------------------------- counted kernels
+
+
+def chisquare(pair: ColumnPair) -> float:
+    from scipy import stats
+
+    _keys, ref_counts, cur_counts = pair.counts
+    k_norm = pair.n_current / pair.n_reference
+    f_exp = [int(count) * k_norm for count in ref_counts]
+    return float(stats.chisquare([int(c) for c in cur_counts], f_exp)[1])
+
+
+def g_test(pair: ColumnPair) -> float:
+    from scipy import stats
+
+    _keys, ref_counts, cur_counts = pair.counts
+    return float(
+        stats.power_divergence([int(c) for c in cur_counts], [int(c) for c in ref_counts], lambda_="log-likelihood")[1]
+    )
+
+
+def z_test(pair: ColumnPair) -> float:
+    """Two-proportion z-test on "equals the smallest value" (Evidently's binary z-test)."""
+    from scipy.stats import norm
+
+    keys, ref_counts, cur_counts = pair.counts
+    ref_keys = [k for k, c in zip(keys, ref_counts) if c]
+    cur_keys = [k for k, c in zip(keys, cur_counts) if c]
+    if len(ref_keys) == 1 and len(cur_keys) == 1 and ref_keys[0] == cur_keys[0]:
+        return 1.0
+    first = keys.index(sorted(keys)[0])
+    n1, n2 = pair.n_reference, pair.n_current
+    p1 = float(n1 - int(ref_counts[first])) / n1
+    p2 = float(n2 - int(cur_counts[first])) / n2
+    pooled = float(p1 * n1 + p2 * n2) / (n1 + n2)
+    z = (p1 - p2) / np.sqrt(pooled * (1 - pooled) * (1.0 / n1 + 1.0 / n2))
+    return float(2 * (1 - norm.cdf(np.abs(z))))
+
+
+# -------------------------------------------------------------------------------- the registry
+
+_NUM: frozenset[ColumnType] = frozenset({"numerical"})
+_CAT: frozenset[ColumnType] = frozenset({"categorical"})
+_BOTH: frozenset[ColumnType] = frozenset({"numerical", "categorical"})
+_LE, _LT, _GE, _GT = operator.le, operator.lt, operator.ge, operator.gt
+
+METHODS: dict[str, Method] = {
+    m.name: m
+    for m in (
+        Method("ks", _NUM, 0.05, _LE, ks),
+        Method("chisquare", _CAT, 0.05, _LT, chisquare),
+        Method("z", _CAT, 0.05, _LT, z_test),
+        Method("wasserstein", _NUM, 0.1, _GE, wasserstein),
+        Method("jensenshannon", _BOTH, 0.1, _GE, jensenshannon),
+        Method("psi", _BOTH, 0.1, _GE, psi),
+        Method("kl_div", _BOTH, 0.1, _GE, kl_div),
+        Method("ed", _NUM, 0.1, _GT, energy_distance),
+        Method("t_test", _NUM, 0.05, _LT, t_test),
+        Method("mannw", _NUM, 0.05, _LT, mann_whitney),
+        Method("anderson", _NUM, 0.1, _LT, anderson),
+        Method("g_test", _CAT, 0.1, _LT, g_test),
+        # Evidently's own implementation (randomised, data-dependent errors, or rarely used):
+        Method("hellinger", _BOTH, 0.1, _GE, None),
+        Method("fisher_exact", _CAT, 0.1, _LT, None),
+        Method("TVD", _CAT, 0.1, _LT, None),
+        Method("es", _NUM, 0.05, _LT, None),
+        Method("cramer_von_mises", _NUM, 0.1, _LT, None),
+        Method("empirical_mmd", _NUM, 0.1, _LT, None),
+    )
+}
+
+
+def evidently_score(method: str, pair: ColumnPair, threshold: float) -> tuple[float, bool]:
+    """Run Evidently's own stattest ``method`` on the cleaned column (the fallback path)."""
+    from evidently.legacy.calculations.stattests import get_stattest
+    from evidently.legacy.core import ColumnType as EvidentlyType
+
+    kind = EvidentlyType.Numerical if pair.column_type == "numerical" else EvidentlyType.Categorical
+    reference, current = pair.as_series()
+    stattest = get_stattest(reference, current, kind, method)
+    result = stattest(reference, current, kind, threshold)
+    return float(result.drift_score), bool(result.drifted)
+
+
+def describe(value: Any) -> str:
+    return ", ".join(sorted(METHODS)) if value is None else str(value)
