@@ -1,0 +1,1 @@
+"""Retraining triggers: decide from check results, respect a cooldown. Airflow-free."""
