@@ -134,6 +134,26 @@ class ReportStore:
         tries = self.tries(dag_id, run_id, task_id, map_index)
         return ReportKey(dag_id, run_id, task_id, map_index, tries[-1]) if tries else None
 
+    def run_keys(self, dag_id: str, run_id: str) -> list[ReportKey]:
+        """The latest try of every task instance of one DAG run that has a folder in the store.
+
+        Costs one listing per run and per task instance: the results API reads runs newest first
+        and stops as soon as it has enough, instead of walking the whole store.
+        """
+        ReportKey(dag_id, run_id, "probe")  # validates both ids before anything is listed
+        keys: list[ReportKey] = []
+        for task_id in self._list_dir(dag_id, run_id):
+            for map_index in self._list_dir(dag_id, run_id, task_id):
+                with contextlib.suppress(ReportStoreError, ValueError):
+                    latest = self.latest(dag_id, run_id, task_id, int(map_index))
+                    if latest is not None:
+                        keys.append(latest)
+        return keys
+
+    def dag_ids(self) -> list[str]:
+        """DAG ids that have at least one folder in the store."""
+        return self._list_dir()
+
     def iter_keys(self, dag_ids: set[str] | None = None) -> Iterator[ReportKey]:
         """Every try folder in the store (optionally only for ``dag_ids``)."""
         for dag_id in self._list_dir():

@@ -1,0 +1,117 @@
+"""Trend charts of check results over runs, as small inline SVG (no JavaScript, no library).
+
+One chart per task and metric: drift share, data-quality success percent, model-comparison metric
+deltas. Each point is coloured by the result's status and links to that run's report.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
+from html import escape
+from typing import Any
+
+WIDTH, HEIGHT = 360, 120
+_PAD_LEFT, _PAD_RIGHT, _PAD_TOP, _PAD_BOTTOM = 34, 8, 8, 18
+STATUS_COLOURS = {"passed": "#2e7d32", "warned": "#ed6c02", "failed": "#c62828"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Point:
+    value: float
+    label: str
+    status: str
+    href: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Series:
+    """One metric of one task over runs, oldest first."""
+
+    dag_id: str
+    task_id: str
+    metric: str
+    points: tuple[Point, ...]
+    y_range: tuple[float, float] | None = None  # fixed axis (shares, percents); None = from data
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
+
+
+def trend_values(result: Mapping[str, Any]) -> dict[str, tuple[float, tuple[float, float] | None]]:
+    """The values worth a trend for one result: ``{metric: (value, fixed y range or None)}``."""
+    metrics = result.get("metrics") or {}
+    out: dict[str, tuple[float, tuple[float, float] | None]] = {}
+    check = result.get("check")
+    if check == "drift" and (share := _number(metrics.get("drift_share"))) is not None:
+        out["drift_share"] = (share, (0.0, 1.0))
+    elif check == "data_quality" and (pct := _number(metrics.get("success_percent"))) is not None:
+        out["success_percent"] = (pct, (0.0, 100.0))
+    elif check == "model_comparison":
+        for rule in result.get("rules") or []:
+            delta = _number(rule.get("delta")) if isinstance(rule, Mapping) else None
+            if delta is not None:
+                out[f"{rule.get('metric')} delta"] = (delta, None)
+    return out
+
+
+def build_series(items: Iterable[Mapping[str, Any]], href: Any) -> list[Series]:
+    """Group results (newest first, as the results API returns them) into per-task series."""
+    grouped: dict[tuple[str, str, str], list[Point]] = {}
+    ranges: dict[tuple[str, str, str], tuple[float, float] | None] = {}
+    for item in reversed(list(items)):
+        for metric, (value, y_range) in trend_values(item).items():
+            key = (str(item["dag_id"]), str(item["task_id"]), metric)
+            label = f"{item['run_id']}: {value:.4g} ({item.get('status')})"
+            grouped.setdefault(key, []).append(Point(value, label, str(item.get("status")), href(item)))
+            ranges[key] = y_range
+    return [Series(d, t, m, tuple(points), ranges[(d, t, m)]) for (d, t, m), points in sorted(grouped.items())]
+
+
+def _bounds(values: Sequence[float], y_range: tuple[float, float] | None) -> tuple[float, float]:
+    if y_range is not None:
+        return y_range
+    low, high = min([*values, 0.0]), max([*values, 0.0])
+    return (low, high) if high > low else (low - 1.0, high + 1.0)
+
+
+def render_svg(series: Series) -> str:
+    """An accessible SVG line chart of ``series`` (title, axis bounds, one linked dot per run)."""
+    values = [p.value for p in series.points]
+    low, high = _bounds(values, series.y_range)
+    plot_w, plot_h = WIDTH - _PAD_LEFT - _PAD_RIGHT, HEIGHT - _PAD_TOP - _PAD_BOTTOM
+    step = plot_w / max(len(values) - 1, 1)
+
+    def xy(i: int, v: float) -> tuple[float, float]:
+        y = _PAD_TOP + plot_h * (1 - (min(max(v, low), high) - low) / (high - low))
+        return round(_PAD_LEFT + i * step, 1), round(y, 1)
+
+    coords = [xy(i, v) for i, v in enumerate(values)]
+    title = escape(f"{series.dag_id}.{series.task_id}: {series.metric}")
+    parts = [
+        f'<svg class="trend" role="img" aria-label="{title}" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'width="{WIDTH}" height="{HEIGHT}" xmlns="http://www.w3.org/2000/svg">',
+        f"<title>{title}</title>",
+        f'<text x="2" y="{_PAD_TOP + 8}" class="axis">{high:.4g}</text>',
+        f'<text x="2" y="{HEIGHT - _PAD_BOTTOM}" class="axis">{low:.4g}</text>',
+        f'<line x1="{_PAD_LEFT}" y1="{HEIGHT - _PAD_BOTTOM}" x2="{WIDTH - _PAD_RIGHT}" '
+        f'y2="{HEIGHT - _PAD_BOTTOM}" class="grid"/>',
+    ]
+    if low < 0 < high:
+        zero = xy(0, 0.0)[1]
+        parts.append(f'<line x1="{_PAD_LEFT}" y1="{zero}" x2="{WIDTH - _PAD_RIGHT}" y2="{zero}" class="grid"/>')
+    parts.append(
+        '<polyline class="line" fill="none" points="' + " ".join(f"{x},{y}" for x, y in coords) + '"/>'
+    )
+    for (x, y), point in zip(coords, series.points, strict=True):
+        colour = STATUS_COLOURS.get(point.status, "#555")
+        parts.append(
+            f'<a href="{escape(point.href)}"><circle cx="{x}" cy="{y}" r="4" fill="{colour}">'
+            f"<title>{escape(point.label)}</title></circle></a>"
+        )
+    parts.append(f'<text x="{_PAD_LEFT}" y="{HEIGHT - 4}" class="axis">{len(values)} runs, oldest left</text>')
+    parts.append("</svg>")
+    return "".join(parts)

@@ -1,0 +1,89 @@
+"""HTML of the "ML Monitor" task tab and nav page (Jinja templates, autoescaped, no JavaScript)."""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from airflow_mlmonitor.plugins.charts import build_series, render_svg
+from airflow_mlmonitor.reports.keys import ReportKey
+from airflow_mlmonitor.results import CHECK_KINDS
+
+_TEMPLATES = os.path.join(os.path.dirname(__file__), "templates")
+_STATUSES = {"passed", "warned", "failed"}
+
+
+@functools.cache
+def _env() -> Any:
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(_TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render(template: str, **values: Any) -> str:
+    return str(_env().get_template(template).render(**values))
+
+
+def status_class(status: Any) -> str:
+    return status if status in _STATUSES else "unknown"
+
+
+def task_page_path(root: str, dag_id: str, run_id: str, task_id: str, map_index: int, try_number: int | None) -> str:
+    """The tab page of one task instance (and try), below the plugin mount ``root``."""
+    query: dict[str, int] = {"map_index": map_index}
+    if try_number is not None:
+        query["try_number"] = try_number
+    ids = "/".join(quote(s, safe="") for s in (dag_id, run_id, task_id))
+    return f"{root}/ui/task/{ids}?{urlencode(query)}"
+
+
+def report_src(root: str, key: ReportKey) -> str:
+    ids = "/".join(quote(s, safe="") for s in (key.dag_id, key.run_id, key.task_id))
+    return f"{root}/reports/{ids}?" + urlencode({"map_index": key.map_index, "try_number": key.try_number})
+
+
+def task_page(root: str, key: ReportKey, result: Mapping[str, Any], tries: Sequence[int], has_report: bool) -> str:
+    links = [
+        (n, task_page_path(root, key.dag_id, key.run_id, key.task_id, key.map_index, n)) for n in tries
+    ]
+    return render(
+        "task.html",
+        key=key,
+        result=result,
+        status_class=status_class(result.get("status")),
+        tries=links,
+        report_src=report_src(root, key) if has_report else None,
+    )
+
+
+def results_page(
+    root: str, items: Sequence[Mapping[str, Any]], dag_ids: Sequence[str], filters: Mapping[str, Any]
+) -> str:
+    from markupsafe import Markup
+
+    def page(item: Mapping[str, Any]) -> str:
+        return task_page_path(
+            root, item["dag_id"], item["run_id"], item["task_id"], item["map_index"], item["try_number"]
+        )
+
+    charts = [
+        (f"{s.dag_id} / {s.task_id}: {s.metric}", Markup(render_svg(s)))  # render_svg escapes every text
+        for s in build_series(items, page)
+    ]
+    rows = [{**item, "page": page(item), "status_class": status_class(item.get("status"))} for item in items]
+    return render(
+        "results.html", items=rows, charts=charts, dag_ids=dag_ids, checks=CHECK_KINDS, filters=filters
+    )
+
+
+def message_page(heading: str, message: str) -> str:
+    return render("message.html", heading=heading, message=message)
