@@ -94,11 +94,17 @@ def column_drift(pair: ColumnPair, options: DriftOptions) -> ColumnDrift:
     method = resolve_method(pair.name, pair.column_type, options) or default_method(pair)
     threshold = resolve_threshold(pair.name, pair.column_type, options)
     threshold = method.default_threshold if threshold is None else float(threshold)
-    if method.kernel is not None:
-        score = method.kernel(pair)
-        drifted = bool(method.drifted(score, threshold))
-    else:
-        score, drifted = evidently_score(method.name, pair, threshold)
+    try:
+        if method.kernel is not None:
+            score = method.kernel(pair)
+            drifted = bool(method.drifted(score, threshold))
+        else:
+            score, drifted = evidently_score(method.name, pair, threshold)
+    except (ValueError, ZeroDivisionError) as err:  # what Evidently raises too, e.g. g_test on unequal sizes
+        raise InvalidInputError(
+            f"Drift method {method.name!r} cannot be computed on column {pair.name!r}: {err}. "
+            "Pick another method for this column (per_column_method)."
+        ) from err
     return ColumnDrift(
         name=pair.name,
         column_type=pair.column_type,

@@ -13,7 +13,6 @@ import dataclasses
 import math
 import operator
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
@@ -197,8 +196,8 @@ def z_test(pair: ColumnPair) -> float:
     from scipy.stats import norm
 
     keys, ref_counts, cur_counts = pair.counts
-    ref_keys = [k for k, c in zip(keys, ref_counts) if c]
-    cur_keys = [k for k, c in zip(keys, cur_counts) if c]
+    ref_keys = [k for k, c in zip(keys, ref_counts, strict=True) if c]
+    cur_keys = [k for k, c in zip(keys, cur_counts, strict=True) if c]
     if len(ref_keys) == 1 and len(cur_keys) == 1 and ref_keys[0] == cur_keys[0]:
         return 1.0
     first = keys.index(sorted(keys)[0])
@@ -254,6 +253,3 @@ def evidently_score(method: str, pair: ColumnPair, threshold: float) -> tuple[fl
     result = stattest(reference, current, kind, threshold)
     return float(result.drift_score), bool(result.drifted)
 
-
-def describe(value: Any) -> str:
-    return ", ".join(sorted(METHODS)) if value is None else str(value)
