@@ -26,6 +26,7 @@ def clean(series: pd.Series, column_type: ColumnType, *, name: str, side: str) -
     """Drop NaN and +-inf; a numerical column becomes a numpy array, a categorical stays a Series."""
     import pandas as pd
 
+    values: Any
     if column_type == "numerical":
         if not pd.api.types.is_numeric_dtype(series.dtype):
             raise InvalidInputError(
