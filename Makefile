@@ -37,7 +37,7 @@ lint: install
 	$(BIN)/mypy
 
 docs: install
-	$(BIN)/mkdocs build --strict --site-dir $(CURDIR)/.site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir $(CURDIR)/.site
 
 bench: install
 	$(BIN)/python tests/benchmarks/bench_import.py
