@@ -48,9 +48,13 @@ CONFIG: dict[str, Any] = {
 }
 
 #: Added to as capabilities land; each entry is imported by the provider-info test.
-CONNECTION_TYPES: list[dict[str, str]] = []
+CONNECTION_TYPES: list[dict[str, str]] = [
+    {"connection-type": "statsd", "hook-class-name": "airflow_mlmonitor.hooks.statsd.StatsdHook", "hook-name": "StatsD"},
+]
 EXTRA_LINKS: list[str] = ["airflow_mlmonitor.links.reports.MonitoringReportLink"]
-NOTIFICATIONS: list[str] = []
+NOTIFICATIONS: list[str] = [
+    "airflow_mlmonitor.notifications.statsd.StatsdNotifier",
+]
 INTEGRATIONS: list[dict[str, Any]] = []
 
 

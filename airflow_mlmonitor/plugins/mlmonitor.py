@@ -10,6 +10,8 @@ from typing import Any
 
 from airflow.plugins_manager import AirflowPlugin
 
+from airflow_mlmonitor.telemetry import listener as _statsd_listener
+
 #: Where the plugin's FastAPI app is mounted on the API server (a public contract: URL routes).
 URL_PREFIX = "/mlmonitor"
 
@@ -36,6 +38,8 @@ class MLMonitorPlugin(AirflowPlugin):
     """
 
     name = "mlmonitor"
+    #: Task and DAG-run StatsD metrics for every DAG; emits only with [mlmonitor] emit_task_metrics.
+    listeners = [_statsd_listener]
     fastapi_apps = _LazyFastAPIApps()  # type: ignore[assignment]
     external_views = [
         {
