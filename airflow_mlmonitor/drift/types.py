@@ -28,6 +28,19 @@ class DriftOptions:
     cat_threshold: float | None = None
     per_column_threshold: Mapping[str, float] | None = None
 
+    def method_for(self, column: str, column_type: ColumnType) -> str | None:
+        """The method Evidently applies to ``column``: per column, else per type, else ``method``."""
+        by_type = self.num_method if column_type == "numerical" else self.cat_method
+        default = by_type if by_type is not None else self.method
+        return (self.per_column_method or {}).get(column, default)
+
+    def threshold_for(self, column: str, column_type: ColumnType) -> float | None:
+        """The threshold Evidently applies to ``column`` (same precedence); None = the method's default."""
+        if self.per_column_threshold and column in self.per_column_threshold:
+            return self.per_column_threshold[column]
+        by_type = self.num_threshold if column_type == "numerical" else self.cat_threshold
+        return by_type if by_type is not None else self.threshold
+
 
 @dataclasses.dataclass(frozen=True)
 class ColumnDrift:

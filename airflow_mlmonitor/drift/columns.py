@@ -1,0 +1,210 @@
+"""Which columns a drift report compares, and as what type. Airflow-free, Evidently-free.
+
+Type inference follows Evidently 0.7 (``evidently.core.datasets.infer_column_type``) applied to the
+*current* frame, as ``Report.run(current, reference)`` does: floats are numerical, integers with at
+most 10 distinct values categorical (else numerical), strings categorical unless more than half of
+the values are distinct (then free text), bools and pandas categories categorical, datetimes and
+anything else are not drift-tested. Explicit ``numerical_columns`` / ``categorical_columns`` win.
+
+Bad inputs get an :class:`~airflow_mlmonitor.exceptions.InvalidInputError` naming the column.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Literal
+
+from airflow_mlmonitor.drift.types import ColumnType
+from airflow_mlmonitor.exceptions import InvalidInputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: Evidently's ``INTEGER_CARDINALITY_LIMIT``: integer columns with at most this many values are categorical.
+INTEGER_CARDINALITY_LIMIT = 10
+InferredType = Literal["numerical", "categorical", "text", "datetime", "list", "unknown"]
+_Kind = Literal["numeric", "text", "other"]
+
+
+@dataclasses.dataclass(frozen=True)
+class ColumnPlan:
+    """The columns to compare (in order, with their type) and what was left out and why."""
+
+    column_types: dict[str, ColumnType]
+    ignored: dict[str, str]  # column -> reason (datetime, unknown type...)
+
+
+def infer_column_type(series: pd.Series) -> InferredType:
+    """Evidently's type inference for one column (see the module docstring)."""
+    dtype = series.dtype.name
+    if dtype.startswith("float"):
+        return "numerical"
+    if dtype.startswith("int"):  # Evidently checks this prefix only: uint/Int64 end up "unknown"
+        return "categorical" if series.nunique() <= INTEGER_CARDINALITY_LIMIT else "numerical"
+    if dtype in ("string", "str"):
+        return "text" if series.nunique() > series.count() * 0.5 else "categorical"
+    if dtype == "object":
+        values = series.dropna()
+        if values.count() == 0:
+            return "unknown"
+        first, last = values.iloc[0], values.iloc[-1]
+        if isinstance(first, str) and isinstance(last, str):
+            return "text" if series.nunique() > series.count() * 0.5 else "categorical"
+        if isinstance(first, (list, tuple)) and isinstance(last, (list, tuple)):
+            return "list"
+        return "unknown"
+    if dtype in ("bool", "category"):
+        return "categorical"
+    if dtype.startswith("datetime"):
+        return "datetime"
+    return "unknown"
+
+
+def _as_list(value: str | Sequence[str] | None, name: str) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, Sequence) or not all(isinstance(v, str) for v in value):
+        raise InvalidInputError(f"{name} must be a list of column names, got {value!r}")
+    return list(value)
+
+
+def _check_presence(reference: pd.DataFrame, current: pd.DataFrame, wanted: list[str] | None) -> list[str]:
+    ref_cols, cur_cols = list(map(str, reference.columns)), list(map(str, current.columns))
+    if wanted is not None:
+        missing = [
+            f"{c!r} (missing in {' and '.join(s for s, cols in (('reference', ref_cols), ('current', cur_cols)) if c not in cols)})"
+            for c in wanted
+            if c not in ref_cols or c not in cur_cols
+        ]
+        if missing:
+            raise InvalidInputError(f"Columns not found: {', '.join(missing)}. Fix `columns` or the inputs.")
+        return wanted
+    only_ref = [c for c in ref_cols if c not in cur_cols]
+    only_cur = [c for c in cur_cols if c not in ref_cols]
+    if only_ref or only_cur:
+        raise InvalidInputError(
+            "reference and current have different columns: "
+            f"only in reference {only_ref}, only in current {only_cur}. "
+            "Pass `columns=[...]` to compare the shared ones."
+        )
+    return cur_cols
+
+
+def plan_columns(
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    *,
+    columns: str | Sequence[str] | None = None,
+    numerical_columns: str | Sequence[str] | None = None,
+    categorical_columns: str | Sequence[str] | None = None,
+) -> ColumnPlan:
+    """Resolve the compared columns and their types; validate their data on both sides.
+
+    Without ``columns``, every column must exist on both sides (as Evidently requires) and
+    datetime/unknown-typed columns are ignored (as Evidently's ``DataDriftPreset`` does).
+    """
+    wanted = _as_list(columns, "columns")
+    numerical = _as_list(numerical_columns, "numerical_columns") or []
+    categorical = _as_list(categorical_columns, "categorical_columns") or []
+    both = sorted(set(numerical) & set(categorical))
+    if both:
+        raise InvalidInputError(f"Columns {both} are in both numerical_columns and categorical_columns.")
+    for name, listed in (("numerical_columns", numerical), ("categorical_columns", categorical)):
+        absent = [c for c in listed if c not in current.columns or c not in reference.columns]
+        if absent:
+            raise InvalidInputError(f"{name} names columns missing from reference or current: {absent}")
+    names = _check_presence(reference, current, wanted)
+    column_types: dict[str, ColumnType] = {}
+    ignored: dict[str, str] = {}
+    for name in names:
+        if name in numerical:
+            column_types[name] = "numerical"
+            continue
+        if name in categorical:
+            column_types[name] = "categorical"
+            continue
+        inferred = infer_column_type(current[name])
+        if inferred in ("numerical", "categorical"):
+            column_types[name] = inferred  # type: ignore[assignment]
+        elif inferred == "text":
+            raise InvalidInputError(
+                f"Column {name!r} looks like free text ({current[name].nunique()} distinct of "
+                f"{current[name].count()} values); Evidently would test it with a text classifier, which "
+                "this operator does not run. List it in categorical_columns to compare value "
+                "frequencies, or leave it out with columns=[...]."
+            )
+        elif wanted is not None:
+            raise InvalidInputError(
+                f"Column {name!r} has type {inferred} (dtype {current[name].dtype}); drift is computed "
+                "for numerical and categorical columns. List it in numerical_columns or "
+                "categorical_columns, or leave it out of `columns`."
+            )
+        else:
+            ignored[name] = f"{inferred} column (dtype {current[name].dtype}) is not drift-tested"
+    if not column_types:
+        raise InvalidInputError(
+            "No numerical or categorical columns to compare"
+            + (f" (ignored: {ignored})" if ignored else "")
+            + ". Pass `columns`, `numerical_columns` or `categorical_columns`."
+        )
+    for name, column_type in column_types.items():
+        validate_column(reference[name], current[name], name, column_type)
+    return ColumnPlan(column_types=column_types, ignored=ignored)
+
+
+def _kind(series: pd.Series) -> _Kind:
+    import pandas as pd
+
+    if pd.api.types.is_bool_dtype(series.dtype):
+        return "other"
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        return "numeric"
+    values = series.dropna()
+    if len(values) and all(isinstance(v, str) for v in (values.iloc[0], values.iloc[-1])):
+        return "text"
+    return "other"
+
+
+def validate_column(reference: pd.Series, current: pd.Series, name: str, column_type: ColumnType) -> None:
+    """Raise a clear error when one column cannot be compared (empty side, numbers vs text)."""
+    import numpy as np
+
+    for side, series in (("reference", reference), ("current", current)):
+        values = series.replace([np.inf, -np.inf], np.nan) if _kind(series) == "numeric" else series
+        if values.notna().sum() == 0:
+            raise InvalidInputError(
+                f"Column {name!r} has no usable values in {side} (all {len(series)} are NaN/null or "
+                "infinite); drift cannot be computed. Fix the data or leave the column out with columns=[...]."
+            )
+    kinds = {"reference": _kind(reference), "current": _kind(current)}
+    if {"numeric", "text"} <= set(kinds.values()):
+        raise InvalidInputError(
+            f"Column {name!r} is numeric on one side and text on the other "
+            f"(reference dtype {reference.dtype}, current dtype {current.dtype}); cast it to one type."
+        )
+    if column_type == "numerical":
+        bad = [side for side, kind in kinds.items() if kind != "numeric"]
+        if bad:
+            raise InvalidInputError(
+                f"Column {name!r} is treated as numerical but holds non-numeric values in {' and '.join(bad)} "
+                f"(reference dtype {reference.dtype}, current dtype {current.dtype}); list it in "
+                "categorical_columns or cast it."
+            )
+
+
+def infinite_counts(frame: pd.DataFrame, names: Sequence[str]) -> dict[str, int]:
+    """``{column: number of +/-inf values}`` for the numeric columns among ``names`` that have any."""
+    import numpy as np
+    import pandas as pd
+
+    counts = {}
+    for name in names:
+        series = frame[name]
+        if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
+            n = int(np.isinf(series.to_numpy(dtype="float64", na_value=np.nan)).sum())
+            if n:
+                counts[name] = n
+    return counts

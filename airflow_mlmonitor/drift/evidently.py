@@ -1,0 +1,182 @@
+"""Run Evidently 0.7's ``DataDriftPreset`` and render its report. Airflow-free.
+
+One run serves both the verdicts (:func:`airflow_mlmonitor.drift.verdicts.compute_column_drift`)
+and the report (:func:`render_report`): :func:`run_evidently` keeps the last run for the same frames
+and options, and :func:`render_report` consumes it, so Evidently runs once per task.
+
+Both frames are passed to Evidently with one explicit ``DataDefinition`` (the column types resolved
+by ``drift/columns.py``, which equal Evidently's own inference unless the user overrides them), so
+reference and current are read the same way. +/-inf values are turned into missing values first:
+Evidently's per-column test already treats them so, and doing it up front keeps its dataset-level
+table consistent with the per-column verdicts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from airflow_mlmonitor.drift.types import ColumnType, DriftOptions
+from airflow_mlmonitor.exceptions import InvalidInputError, MissingDependencyError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+_LEGACY_TYPE = {"numerical": "num", "categorical": "cat"}
+
+
+@dataclasses.dataclass
+class EvidentlyRun:
+    """One Evidently run: the frames and options it was made from, its snapshot and its dict."""
+
+    reference: Any
+    current: Any
+    key: tuple[Any, ...]
+    snapshot_object: Any
+    snapshot: dict[str, Any]
+
+
+_last_run: EvidentlyRun | None = None
+
+
+def _key(options: DriftOptions, column_types: Mapping[str, ColumnType]) -> tuple[Any, ...]:
+    return (repr(options), tuple(column_types.items()))
+
+
+def preset_kwargs(options: DriftOptions, columns: list[str]) -> dict[str, Any]:
+    """``DataDriftPreset`` keyword arguments for ``options`` (same names)."""
+    kwargs: dict[str, Any] = {"columns": columns, "drift_share": options.drift_share}
+    for name in (
+        "method",
+        "num_method",
+        "cat_method",
+        "threshold",
+        "num_threshold",
+        "cat_threshold",
+    ):
+        kwargs[name] = getattr(options, name)
+    kwargs["per_column_method"] = dict(options.per_column_method) if options.per_column_method else None
+    kwargs["per_column_threshold"] = (
+        dict(options.per_column_threshold) if options.per_column_threshold else None
+    )
+    return kwargs
+
+
+def check_methods(options: DriftOptions, column_types: Mapping[str, ColumnType]) -> None:
+    """Raise :class:`InvalidInputError` naming the column when its method is unknown to Evidently or
+    does not apply to its type."""
+    from evidently.legacy.calculations.stattests.registry import _registered_stat_tests
+    from evidently.legacy.core import ColumnType as EvidentlyType
+
+    for column, column_type in column_types.items():
+        method = options.method_for(column, column_type)
+        if method is None:
+            continue
+        if method not in _registered_stat_tests:
+            raise InvalidInputError(
+                f"Unknown drift method {method!r} for column {column!r}. Evidently's methods: "
+                f"{', '.join(sorted(_registered_stat_tests, key=str.lower))}."
+            )
+        if EvidentlyType(_LEGACY_TYPE[column_type]) not in _registered_stat_tests[method]:
+            raise InvalidInputError(
+                f"Drift method {method!r} does not apply to {column_type} column {column!r}; pick a "
+                f"{column_type} method (num_method/cat_method/per_column_method)."
+            )
+
+
+def _import_evidently() -> Any:
+    try:
+        import evidently
+    except ImportError as err:  # pragma: no cover - a hard dependency, but give a clear message
+        raise MissingDependencyError(
+            "Drift reports need Evidently: pip install 'airflow-mlmonitor' (evidently>=0.7.20,<0.8)"
+        ) from err
+    return evidently
+
+
+def _clean(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    import numpy as np
+
+    from airflow_mlmonitor.drift.columns import infinite_counts
+
+    out = frame[columns]
+    infinite = infinite_counts(out, columns)
+    if infinite:
+        out = out.copy()
+        for name in infinite:
+            out[name] = out[name].replace([np.inf, -np.inf], np.nan)
+    return out
+
+
+def run_evidently(
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    options: DriftOptions,
+    column_types: Mapping[str, ColumnType],
+) -> EvidentlyRun:
+    """Run ``Report([DataDriftPreset(...)], include_tests=True).run(current, reference)`` once
+    for these frames and options (a repeated call with the same objects returns the same run)."""
+    global _last_run
+    key = _key(options, column_types)
+    last = _last_run
+    if last is not None and last.reference is reference and last.current is current and last.key == key:
+        return last
+    _import_evidently()
+    from evidently import DataDefinition, Dataset, Report
+    from evidently.presets import DataDriftPreset
+
+    check_methods(options, column_types)
+    columns = list(column_types)
+    definition = DataDefinition(
+        numerical_columns=[c for c in columns if column_types[c] == "numerical"],
+        categorical_columns=[c for c in columns if column_types[c] == "categorical"],
+        text_columns=[],
+        datetime_columns=[],
+        unknown_columns=[],
+        list_columns=[],
+    )
+    report = Report([DataDriftPreset(**preset_kwargs(options, columns))], include_tests=True)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # numpy noise on constant/NaN columns
+            snapshot = report.run(
+                Dataset.from_pandas(_clean(current, columns), data_definition=definition),
+                Dataset.from_pandas(_clean(reference, columns), data_definition=definition),
+            )
+    except (ValueError, TypeError, ArithmeticError, KeyError) as err:
+        raise InvalidInputError(
+            f"Evidently could not compute drift on columns {columns}: {type(err).__name__}: {err}"
+        ) from err
+    import json
+
+    _last_run = EvidentlyRun(reference, current, key, snapshot, json.loads(snapshot.json()))
+    return _last_run
+
+
+def render_report(
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    options: DriftOptions,
+    column_types: Mapping[str, ColumnType],
+) -> dict[str, str]:
+    """Evidently's HTML report and JSON snapshot: ``{"report.html": ..., "evidently.json": ...}``.
+
+    Reuses the run made for the verdicts when there is one, then forgets it (frees the frames).
+    """
+    global _last_run
+    run = run_evidently(reference, current, options, column_types)
+    _last_run = None
+    import json
+
+    return {
+        "report.html": run.snapshot_object.get_html_str(as_iframe=False),
+        "evidently.json": json.dumps(run.snapshot),
+    }
+
+
+def clear() -> None:
+    """Forget the last run (tests, and callers that only wanted verdicts)."""
+    global _last_run
+    _last_run = None

@@ -1,0 +1,163 @@
+"""``DriftReportOperator``: Evidently's data drift report as an Airflow check."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from airflow_mlmonitor.operators._check import Artifacts, BaseCheckOperator
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from airflow_mlmonitor.results import CheckResult
+
+
+class CallableSource:
+    """Holds a callable input until execute time.
+
+    Airflow calls any callable found in a template field while rendering (with ``context`` and
+    ``jinja_env``), so a ``reference``/``current`` callable is kept behind this non-callable holder
+    and called with no arguments by the data loader, at execute time only.
+    """
+
+    def __init__(self, func: Callable[[], Any]) -> None:
+        self.func = func
+
+    def __repr__(self) -> str:
+        return f"callable {getattr(self.func, '__qualname__', repr(self.func))}"
+
+
+def _hold(source: Any) -> Any:
+    return CallableSource(source) if callable(source) and not isinstance(source, (str, CallableSource)) else source
+
+
+def _release(source: Any) -> Any:
+    return source.func if isinstance(source, CallableSource) else source
+
+
+class DriftReportOperator(BaseCheckOperator):
+    """Compare ``current`` with ``reference`` using Evidently's ``DataDriftPreset``.
+
+    XCom ``return_value`` is the drift check result: ``dataset_drift``, ``drifted_columns`` (sorted),
+    ``columns`` (``{name: {"method", "score", "threshold", "drifted"}}``), ``metrics.drift_share``,
+    ``metrics.drifted_columns``, ``metrics.n_columns``... The Evidently HTML report and JSON snapshot
+    go to the report store (extra link "Monitoring report"), never to XCom. The check passes when
+    there is no dataset drift (share of drifted columns below ``drift_share``).
+
+    :param reference: the training/reference data: path, URL, ``ObjectStoragePath`` or a callable
+        returning a DataFrame (templated).
+    :param current: the data to check, same forms (templated; ``.expand(current=[...])`` works).
+    :param columns: columns to compare; default all columns (they must exist on both sides).
+    :param numerical_columns: columns to treat as numerical (overrides Evidently's inference).
+    :param categorical_columns: columns to treat as categorical.
+    :param drift_share: dataset drift when the share of drifted columns is >= this (Evidently's name).
+    :param method: Evidently method id for every column (``"ks"``, ``"psi"``, ``"wasserstein"``...);
+        ``num_method``/``cat_method`` per type, ``per_column_method`` per column. None = Evidently's
+        default for the column type and reference size.
+    :param threshold: drift threshold for every column; ``num_threshold``, ``cat_threshold``,
+        ``per_column_threshold`` likewise. None = the method's default.
+    :param data_conn_id: connection for remote ``reference``/``current`` URLs.
+    :param on_failure: ``"warn"`` (default), ``"fail"`` or ``"skip"`` when drift is detected.
+    """
+
+    default_on_failure = "warn"
+    template_fields: Sequence[str] = (
+        "reference",
+        "current",
+        "columns",
+        "numerical_columns",
+        "categorical_columns",
+        "drift_share",
+        "method",
+        "num_method",
+        "cat_method",
+        "per_column_method",
+        "threshold",
+        "num_threshold",
+        "cat_threshold",
+        "per_column_threshold",
+        "data_conn_id",
+    )
+    ui_color = "#e8eef8"
+
+    def __init__(
+        self,
+        *,
+        reference: Any,
+        current: Any,
+        columns: Sequence[str] | None = None,
+        numerical_columns: Sequence[str] | None = None,
+        categorical_columns: Sequence[str] | None = None,
+        drift_share: float = 0.5,
+        method: str | None = None,
+        num_method: str | None = None,
+        cat_method: str | None = None,
+        per_column_method: Mapping[str, str] | None = None,
+        threshold: float | None = None,
+        num_threshold: float | None = None,
+        cat_threshold: float | None = None,
+        per_column_threshold: Mapping[str, float] | None = None,
+        data_conn_id: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.reference = _hold(reference)
+        self.current = _hold(current)
+        self.columns = columns
+        self.numerical_columns = numerical_columns
+        self.categorical_columns = categorical_columns
+        self.drift_share = drift_share
+        self.method = method
+        self.num_method = num_method
+        self.cat_method = cat_method
+        self.per_column_method = per_column_method
+        self.threshold = threshold
+        self.num_threshold = num_threshold
+        self.cat_threshold = cat_threshold
+        self.per_column_threshold = per_column_threshold
+        self.data_conn_id = data_conn_id
+
+    def run_check(self, context: Context) -> tuple[CheckResult, Artifacts]:
+        from airflow_mlmonitor.data import load_frame
+        from airflow_mlmonitor.drift.columns import plan_columns
+        from airflow_mlmonitor.drift.evidently import render_report
+        from airflow_mlmonitor.drift.result import build_drift_result
+        from airflow_mlmonitor.drift.verdicts import compute_column_drift
+
+        options = self._options()
+        reference = load_frame(_release(self.reference), conn_id=self.data_conn_id, name="reference")
+        current = load_frame(_release(self.current), conn_id=self.data_conn_id, name="current")
+        plan = plan_columns(
+            reference,
+            current,
+            columns=self.columns,
+            numerical_columns=self.numerical_columns,
+            categorical_columns=self.categorical_columns,
+        )
+        if plan.ignored:
+            self.log.info("Columns not drift-tested (as in Evidently): %s", plan.ignored)
+        verdicts = compute_column_drift(reference, current, options, plan.column_types)
+        artifacts = render_report(reference, current, options, plan.column_types)
+        result = build_drift_result(
+            verdicts, options, reference_rows=len(reference), current_rows=len(current), ignored_columns=plan.ignored
+        )
+        return result, artifacts
+
+    def _options(self) -> Any:
+        from airflow_mlmonitor.drift.options import drift_options
+
+        return drift_options(
+            drift_share=self.drift_share,
+            method=self.method,
+            num_method=self.num_method,
+            cat_method=self.cat_method,
+            per_column_method=self.per_column_method,
+            threshold=self.threshold,
+            num_threshold=self.num_threshold,
+            cat_threshold=self.cat_threshold,
+            per_column_threshold=self.per_column_threshold,
+        )
+
+    def failure_message(self, result: CheckResult) -> str:
+        return f"{self.task_id}: {result.summary} (on_failure='fail')"
