@@ -48,8 +48,49 @@ CONFIG: dict[str, Any] = {
 }
 
 #: Added to as capabilities land; each entry is imported by the provider-info test.
-CONNECTION_TYPES: list[dict[str, str]] = [
+CONNECTION_TYPES: list[dict[str, Any]] = [
     {"connection-type": "statsd", "hook-class-name": "airflow_mlmonitor.hooks.statsd.StatsdHook", "hook-name": "StatsD"},
+    {
+        "connection-type": "mlflow",
+        "hook-class-name": "airflow_mlmonitor.hooks.mlflow.MLflowHook",
+        "hook-name": "MLflow",
+        "conn-fields": {
+            "registry_uri": {
+                "label": "Registry URI",
+                "description": "Model registry URI when it differs from the tracking URI (host).",
+                "schema": {"type": ["string", "null"]},
+            },
+            "token": {
+                "label": "Token",
+                "description": "Bearer token (instead of login/password).",
+                "schema": {"type": ["string", "null"], "format": "password"},
+            },
+            "timeout": {
+                "label": "Request timeout (s)",
+                "description": "Seconds per HTTP request before failing (default 30).",
+                "schema": {"type": ["number", "null"]},
+            },
+            "max_retries": {
+                "label": "Max retries",
+                "description": "Retries of a refused/failed HTTP request (default 2).",
+                "schema": {"type": ["integer", "null"]},
+            },
+            "artifact_location": {
+                "label": "Artifact location",
+                "description": "Artifact root for experiments created through the hook (sqlite stores).",
+                "schema": {"type": ["string", "null"]},
+            },
+        },
+        "ui-field-behaviour": {
+            "hidden-fields": [],
+            "relabeling": {"host": "Tracking URI", "login": "Username"},
+            "placeholders": {
+                "host": "http://mlflow:5000 or sqlite:////path/mlflow.db",
+                "schema": "http or https (bare host name only)",
+                "port": "5000",
+            },
+        },
+    },
 ]
 EXTRA_LINKS: list[str] = ["airflow_mlmonitor.links.reports.MonitoringReportLink"]
 NOTIFICATIONS: list[str] = [
