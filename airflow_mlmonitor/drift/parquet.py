@@ -1,0 +1,103 @@
+"""Parquet inputs read one column at a time (pyarrow), so memory does not scale with columns.
+
+A :class:`ParquetColumns` is a column source for :func:`airflow_mlmonitor.drift.engine.compute_column_drift`:
+the drift engine asks for one column of the reference and one of the current data per worker, and
+never holds either input as a whole. Airflow-free: a remote file is given as an ``opener`` (a
+callable returning a binary file object), e.g. ``ObjectStoragePath(...).open`` bound to ``"rb"``.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from typing import IO, TYPE_CHECKING, Any
+
+from airflow_mlmonitor.exceptions import DataLoadError, InvalidInputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+PARQUET_SUFFIXES = (".parquet", ".pq")
+Opener = Callable[[], IO[bytes]]
+
+
+def is_parquet(source: Any) -> bool:
+    """Whether ``source`` is a path/URL/ObjectStoragePath naming a parquet file."""
+    if callable(source) and not isinstance(source, (str, os.PathLike)) and not hasattr(source, "suffix"):
+        return False
+    name = str(getattr(source, "path", None) or source).rstrip("/").lower()
+    return name.endswith(PARQUET_SUFFIXES)
+
+
+class ParquetColumns:
+    """A parquet file as a column source: schema and row count from the footer, columns on demand.
+
+    :param source: a local path, or an ``opener`` returning a binary file object (remote storage).
+    :param name: the parameter name (``reference``/``current``), used in error messages.
+    """
+
+    def __init__(self, source: str | os.PathLike[str] | Opener, *, name: str = "data") -> None:
+        self.source = source
+        self.name = name
+
+    def _file(self) -> pq.ParquetFile:
+        import pyarrow.parquet as pq
+
+        try:
+            if isinstance(self.source, (str, os.PathLike)):
+                return pq.ParquetFile(os.path.expanduser(os.fspath(self.source)))
+            return pq.ParquetFile(self.source())
+        except FileNotFoundError as err:
+            raise DataLoadError(f"{self.name}: parquet input {self._describe()} does not exist.") from err
+        except Exception as err:
+            raise DataLoadError(
+                f"{self.name}: cannot read {self._describe()} as parquet: {type(err).__name__}: {err}"
+            ) from err
+
+    def _describe(self) -> str:
+        return repr(os.fspath(self.source)) if isinstance(self.source, (str, os.PathLike)) else "(opened file)"
+
+    @functools.cached_property
+    def _footer(self) -> tuple[list[str], int]:
+        parquet_file = self._file()
+        return list(parquet_file.schema_arrow.names), parquet_file.metadata.num_rows
+
+    @property
+    def columns(self) -> list[str]:
+        return self._footer[0]
+
+    @property
+    def num_rows(self) -> int:
+        return self._footer[1]
+
+    def __len__(self) -> int:
+        return self.num_rows
+
+    def column(self, name: str) -> pd.Series:
+        """Read one column (only its pages) as a pandas Series."""
+        if name not in self.columns:
+            raise InvalidInputError(
+                f"Column {name!r} is not in the {self.name} data {self._describe()}; "
+                f"it has {', '.join(map(repr, self.columns[:20]))}."
+            )
+        table = self._file().read(columns=[name], use_threads=False)
+        series = table.column(0).to_pandas()
+        series.name = name
+        return series
+
+    def empty_frame(self) -> pd.DataFrame:
+        """A zero-row DataFrame with the file's columns and dtypes (for column type resolution)."""
+        return self._file().schema_arrow.empty_table().to_pandas()
+
+    def sample(self, size: int, seed: int) -> pd.DataFrame:
+        """A seeded uniform sample of ``size`` rows (all rows when the file is smaller), column by column."""
+        import numpy as np
+        import pandas as pd
+
+        if size >= self.num_rows:
+            rows = np.arange(self.num_rows)
+        else:
+            rows = np.sort(np.random.default_rng(seed).choice(self.num_rows, size=size, replace=False))
+        return pd.DataFrame({name: self.column(name).iloc[rows].reset_index(drop=True) for name in self.columns})
