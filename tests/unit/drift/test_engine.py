@@ -120,9 +120,9 @@ def test_bad_methods_are_clear_errors(options, message):
 def test_an_all_nan_column_and_a_text_numerical_column_are_clear_errors():
     ref, cur = _frame(50), _frame(50)
     ref["income"] = np.nan
-    with pytest.raises(InvalidInputError, match="empty column 'income'.*reference"):
+    with pytest.raises(InvalidInputError, match=r"empty column 'income'.*reference"):
         compute_column_drift(ref, cur, DriftOptions(), {"income": "numerical"})
-    with pytest.raises(InvalidInputError, match="'city'.*numerical values only"):
+    with pytest.raises(InvalidInputError, match=r"'city'.*numerical values only"):
         compute_column_drift(cur, cur, DriftOptions(), {"city": "numerical"})
 
 

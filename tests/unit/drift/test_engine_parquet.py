@@ -51,7 +51,7 @@ def test_a_file_is_described_from_its_footer_and_read_one_column_at_a_time(files
 
 
 def test_samples_are_seeded_and_drawn_from_the_file(files):
-    folder, frames = files
+    folder, _ = files
     source = ParquetColumns(folder / "reference.parquet")
     first, again = source.sample(500, seed=1), source.sample(500, seed=1)
     pd.testing.assert_frame_equal(first, again)
