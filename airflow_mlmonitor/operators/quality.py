@@ -1,0 +1,91 @@
+"""``DataQualityOperator``: a Great Expectations 1.x validation as an Airflow check."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from airflow_mlmonitor.operators._check import Artifacts, BaseCheckOperator
+
+if TYPE_CHECKING:
+    import jinja2
+    from airflow.sdk import Context
+
+    from airflow_mlmonitor.results import CheckResult
+
+
+class DataQualityOperator(BaseCheckOperator):
+    """Validate ``data`` against Great Expectations expectations; gate the pipeline on the outcome.
+
+    XCom ``return_value`` is the ``data_quality`` check result: ``metrics.success_percent``,
+    ``metrics.evaluated_expectations``, ``metrics.successful_expectations``,
+    ``metrics.unsuccessful_expectations``, ``metrics.row_count``, ``suite_name`` and
+    ``failed_expectations`` (``[{"expectation_type", "column", "unexpected_count",
+    "unexpected_percent", "success_percent", "mostly", "observed_value", "sample_unexpected"}]``).
+    It is pushed before the task fails or skips. The HTML report (extra link "Monitoring report"),
+    GX's full result (``validation_result.json``) and GX's Data Docs page (``data_docs.html``) go to
+    the report store, one folder per try.
+
+    :param data: the data to validate: path, URL, ``ObjectStoragePath`` or a callable returning a
+        DataFrame (templated; called at execute time only).
+    :param expectations: a list of GX 1.x expectation configs
+        (``{"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "income", "mostly": 0.99}}``),
+        a path/URL of a GX suite ``.json``/``.yaml`` file, or a callable returning a
+        ``gx.ExpectationSuite`` (templated; the callable runs at execute time only).
+    :param on_failure: ``"fail"`` (default), ``"warn"`` or ``"skip"`` when an expectation fails.
+    :param result_format: GX ``result_format``: ``"SUMMARY"`` (default), ``"BASIC"``,
+        ``"COMPLETE"``, ``"BOOLEAN_ONLY"`` or a dict (templated).
+    :param suite_name: name of a suite given as a list of configs (files and suites keep theirs).
+    :param data_conn_id: connection for a remote ``data`` URL.
+    :param statsd_conn_id: StatsD connection for ``quality.success_percent`` and
+        ``quality.unsuccessful_expectations``.
+    """
+
+    default_on_failure = "fail"
+    template_fields: Sequence[str] = ("data", "expectations", "result_format", "suite_name", "data_conn_id")
+    template_fields_renderers = {"expectations": "json"}
+    ui_color = "#e8f4ea"
+
+    def __init__(
+        self,
+        *,
+        data: Any,
+        expectations: Any,
+        result_format: str | Mapping[str, Any] = "SUMMARY",
+        suite_name: str = "mlmonitor",
+        data_conn_id: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.data = data
+        self.expectations = expectations
+        self.result_format = result_format
+        self.suite_name = suite_name
+        self.data_conn_id = data_conn_id
+
+    def render_template_fields(self, context: Context, jinja_env: jinja2.Environment | None = None) -> None:
+        """Render templates, but leave callables alone: Airflow would call them with the context,
+        while ``data``/``expectations`` callables take no arguments and run in :meth:`run_check`."""
+        held = {name: getattr(self, name) for name in self.template_fields if callable(getattr(self, name))}
+        for name in held:
+            setattr(self, name, None)  # falsy fields are not rendered
+        try:
+            super().render_template_fields(context, jinja_env)
+        finally:
+            for name, value in held.items():
+                setattr(self, name, value)
+
+    def run_check(self, context: Context) -> tuple[CheckResult, Artifacts]:
+        from airflow_mlmonitor.data import describe, load_frame
+        from airflow_mlmonitor.quality.check import prepare_suite, run_quality_check
+        from airflow_mlmonitor.quality.validate import normalize_result_format
+
+        result_format = normalize_result_format(self.result_format)
+        suite = prepare_suite(self.expectations, name=self.suite_name)  # bad config fails before loading data
+        frame = load_frame(self.data, conn_id=self.data_conn_id, name="data")
+        return run_quality_check(frame, suite, result_format=result_format, data_name=describe(self.data))
+
+    def failure_message(self, result: CheckResult) -> str:
+        from airflow_mlmonitor.quality.interpret import failure_message
+
+        return failure_message(result, self.task_id)

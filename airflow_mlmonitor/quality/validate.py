@@ -1,0 +1,54 @@
+"""Run Great Expectations on a pandas DataFrame (the "run the library" half). Airflow-free.
+
+An ephemeral GX context per validation: nothing is written to disk, no usage analytics are sent,
+no progress bars clutter the task log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from airflow_mlmonitor.exceptions import InvalidInputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+RESULT_FORMATS = ("BOOLEAN_ONLY", "BASIC", "SUMMARY", "COMPLETE")
+
+
+def normalize_result_format(value: Any) -> str | dict[str, Any]:
+    """GX ``result_format``: one of :data:`RESULT_FORMATS` (any case) or a dict with ``result_format``."""
+    if isinstance(value, str) and value.strip().upper() in RESULT_FORMATS:
+        return value.strip().upper()
+    if isinstance(value, Mapping) and str(value.get("result_format", "")).upper() in RESULT_FORMATS:
+        return {**value, "result_format": str(value["result_format"]).upper()}
+    raise InvalidInputError(
+        f"result_format must be one of {', '.join(RESULT_FORMATS)} or a dict like "
+        f"{{'result_format': 'COMPLETE', 'partial_unexpected_count': 50}}, got {value!r}."
+    )
+
+
+def ephemeral_context() -> Any:
+    """An in-memory GX data context with analytics and progress bars off."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
+
+    config = DataContextConfig(
+        store_backend_defaults=InMemoryStoreBackendDefaults(),
+        analytics_enabled=False,
+        progress_bars=ProgressBarsConfig(globally=False),
+    )
+    return gx.get_context(project_config=config, mode="ephemeral")
+
+
+def run_validation(frame: pd.DataFrame, suite: Any, result_format: str | Mapping[str, Any] = "SUMMARY") -> Any:
+    """Validate ``frame`` against a ``gx.ExpectationSuite``; return GX's validation result object."""
+    context = ephemeral_context()
+    asset = context.data_sources.add_pandas(name="mlmonitor").add_dataframe_asset(name="data")
+    batch = asset.add_batch_definition_whole_dataframe("data").get_batch(batch_parameters={"dataframe": frame})
+    return batch.validate(suite, result_format=result_format)
