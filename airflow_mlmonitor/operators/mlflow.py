@@ -1,0 +1,208 @@
+"""MLflow registry operators: champion/challenger comparison, promotion and rollback on aliases.
+
+Every operator takes ``mlflow_conn_id`` (an ``mlflow`` connection, see
+:mod:`airflow_mlmonitor.hooks.mlflow`); MLflow is imported at execute time only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import BaseOperator
+
+from airflow_mlmonitor.operators._check import Artifacts, BaseCheckOperator
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from airflow_mlmonitor.registry.actions import Audit
+    from airflow_mlmonitor.results import CheckResult
+
+
+def audit_from(context: Context) -> Audit:
+    from airflow_mlmonitor.registry.actions import Audit
+
+    ti = context["ti"]
+    return Audit(dag_id=str(ti.dag_id), run_id=str(ti.run_id))
+
+
+def emit_model_event(event: Any, model_name: str, statsd_conn_id: str, log: Any) -> None:
+    from airflow_mlmonitor.telemetry.checks import emit_model_event as emit
+
+    try:
+        emit(event, model_name=model_name, statsd_conn_id=statsd_conn_id)
+    except Exception as err:  # metrics never break a registry change
+        log.warning("Could not emit the model.%s metric: %s", event, err)
+
+
+class MLflowModelComparisonOperator(BaseCheckOperator):
+    """Compare a candidate model with a baseline on their runs' metrics (``MetricThreshold`` rules).
+
+    XCom ``return_value``: the check result with ``model_name``, ``decision`` (``promote`` |
+    ``reject``), ``candidate``/``baseline`` (``{"version", "run_id"}``), ``rules`` (one
+    ``{"metric", "candidate", "baseline", "delta", "relative_delta", "passed", "reason"}`` per rule),
+    ``failed_metrics`` and ``promotion`` (set when ``promote_to_alias`` promoted the candidate).
+
+    :param model_name: registered model name.
+    :param candidate: ``"7"``, ``"@challenger"``, ``"latest"`` or ``"run:<run_id>"``.
+    :param baseline: reference of the model to beat (default ``"@champion"``).
+    :param rules: ``[{"metric", "greater_is_better", "threshold", "min_absolute_change",
+        "min_relative_change"}]``; a rule with none of the last three means "no worse".
+    :param promote_if_no_baseline: when the baseline alias is unset, decide on thresholds alone
+        (otherwise that is an error).
+    :param promote_to_alias: promote the candidate to this alias in the same task when it passes.
+    :param previous_alias: alias given to the former holder on promotion.
+    :param on_failure: what a rejection does to the task (default ``"skip"``).
+    """
+
+    default_on_failure = "skip"
+    template_fields: Sequence[str] = ("model_name", "candidate", "baseline", "rules", "promote_to_alias")
+
+    def __init__(
+        self,
+        *,
+        model_name: str,
+        candidate: str,
+        rules: list[dict[str, Any]],
+        baseline: str | None = "@champion",
+        promote_if_no_baseline: bool = False,
+        promote_to_alias: str | None = None,
+        previous_alias: str | None = "previous_champion",
+        mlflow_conn_id: str = "mlflow_default",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.model_name = model_name
+        self.candidate = candidate
+        self.rules = rules
+        self.baseline = baseline
+        self.promote_if_no_baseline = promote_if_no_baseline
+        self.promote_to_alias = promote_to_alias
+        self.previous_alias = previous_alias
+        self.mlflow_conn_id = mlflow_conn_id
+
+    def run_check(self, context: Context) -> tuple[CheckResult, Artifacts]:
+        from airflow_mlmonitor.hooks.mlflow import MLflowHook
+        from airflow_mlmonitor.registry.actions import promote
+        from airflow_mlmonitor.registry.check import comparison_result, render_report, run_comparison
+
+        client = MLflowHook(self.mlflow_conn_id).get_conn()
+        outcome = run_comparison(
+            client, self.model_name, candidate=str(self.candidate), baseline=self.baseline,
+            rules=self.rules, promote_if_no_baseline=self.promote_if_no_baseline,
+        )
+        promotion = None
+        if outcome.comparison.passed and self.promote_to_alias:
+            version = outcome.candidate.version
+            if version is None:
+                from airflow_mlmonitor.exceptions import InvalidInputError
+
+                raise InvalidInputError(f"{outcome.candidate.label} is not a registered version of {self.model_name!r}")
+            done = promote(client, self.model_name, version, alias=self.promote_to_alias,
+                           previous_alias=self.previous_alias, audit=audit_from(context))
+            promotion = done.to_dict()
+            if done.changed:
+                emit_model_event("promotion", self.model_name, self.statsd_conn_id, self.log)
+        result = comparison_result(outcome, promotion)
+        return result, {"report.html": render_report(result)}
+
+
+class MLflowPromoteModelOperator(BaseOperator):
+    """Move ``alias`` to a version, ``previous_alias`` to the former holder, and tag the version
+    (``mlmonitor.promoted_at|promoted_from|dag_id|run_id``).
+
+    XCom ``return_value``: ``{"model_name", "alias", "version", "previous_version", "changed"}``.
+
+    :param version: a version number or any model reference (``"@challenger"``, ``"latest"``...).
+    """
+
+    template_fields: Sequence[str] = ("model_name", "version", "alias", "previous_alias")
+
+    def __init__(
+        self,
+        *,
+        model_name: str,
+        version: str,
+        alias: str = "champion",
+        previous_alias: str | None = "previous_champion",
+        mlflow_conn_id: str = "mlflow_default",
+        statsd_conn_id: str = "statsd_default",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.model_name = model_name
+        self.version = version
+        self.alias = alias
+        self.previous_alias = previous_alias
+        self.mlflow_conn_id = mlflow_conn_id
+        self.statsd_conn_id = statsd_conn_id
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        from airflow_mlmonitor.hooks.mlflow import MLflowHook
+        from airflow_mlmonitor.registry.actions import promote
+        from airflow_mlmonitor.registry.refs import locate
+
+        client = MLflowHook(self.mlflow_conn_id).get_conn()
+        version, _ = locate(client, self.model_name, str(self.version))
+        done = promote(client, self.model_name, str(version), alias=self.alias,
+                       previous_alias=self.previous_alias, audit=audit_from(context))
+        if done.changed:
+            emit_model_event("promotion", self.model_name, self.statsd_conn_id, self.log)
+            self.log.info("MLMONITOR promoted %s version %s to @%s (was %s)", self.model_name, version,
+                          self.alias, done.previous_version)
+        else:
+            self.log.info("%s version %s already holds @%s: nothing to do", self.model_name, version, self.alias)
+        return done.to_dict()
+
+
+class MLflowRollbackOperator(BaseOperator):
+    """Move ``alias`` back to the previous good holder (through the promotion history, skipping
+    versions already rolled back) or to ``to_version``; tag the bad version
+    ``mlmonitor.rolled_back_at`` / ``mlmonitor.rollback_reason``.
+
+    Idempotent within a DAG run (a retry does not roll back twice). With nowhere to go it fails and
+    changes nothing. XCom ``return_value``: ``{"model_name", "alias", "from_version",
+    "to_version", "already_done", "concurrent_change"}``.
+    """
+
+    template_fields: Sequence[str] = ("model_name", "alias", "to_version", "reason")
+
+    def __init__(
+        self,
+        *,
+        model_name: str,
+        alias: str = "champion",
+        to_version: str | None = None,
+        reason: str = "",
+        mlflow_conn_id: str = "mlflow_default",
+        statsd_conn_id: str = "statsd_default",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.model_name = model_name
+        self.alias = alias
+        self.to_version = to_version
+        self.reason = reason
+        self.mlflow_conn_id = mlflow_conn_id
+        self.statsd_conn_id = statsd_conn_id
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        from airflow_mlmonitor.hooks.mlflow import MLflowHook
+        from airflow_mlmonitor.registry.actions import rollback
+
+        client = MLflowHook(self.mlflow_conn_id).get_conn()
+        to_version = str(self.to_version) if self.to_version not in (None, "") else None
+        done = rollback(client, self.model_name, alias=self.alias, to_version=to_version,
+                        reason=self.reason or f"rolled back by {self.dag_id}.{self.task_id}",
+                        audit=audit_from(context))
+        if done.already_done:
+            self.log.info("This DAG run already rolled %s @%s back (%s -> %s): nothing to do",
+                          self.model_name, self.alias, done.from_version, done.to_version)
+        else:
+            emit_model_event("rollback", self.model_name, self.statsd_conn_id, self.log)
+            self.log.info("MLMONITOR rolled %s @%s back from version %s to %s", self.model_name, self.alias,
+                          done.from_version, done.to_version)
+        if done.concurrent_change:
+            self.log.warning("Another writer moved @%s to version %s meanwhile", self.alias, done.concurrent_change)
+        return done.to_dict()

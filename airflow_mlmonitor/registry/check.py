@@ -1,0 +1,136 @@
+"""The ``model_comparison`` check: resolve candidate and baseline, compare, build the result.
+
+Airflow-free. :func:`run_comparison` talks to the injected client; :func:`comparison_result`
+and :func:`render_report` only interpret, so they are tested without MLflow.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from airflow_mlmonitor.registry.compare import Comparison, compare, parse_rules
+from airflow_mlmonitor.registry.errors import NoBaselineError
+from airflow_mlmonitor.registry.refs import ResolvedModel, alias_version, parse_reference, resolve
+from airflow_mlmonitor.results import CheckResult
+
+
+@dataclasses.dataclass(frozen=True)
+class ComparisonOutcome:
+    model_name: str
+    candidate: ResolvedModel
+    baseline: ResolvedModel | None
+    baseline_ref: str | None
+    comparison: Comparison
+
+    @property
+    def decision(self) -> str:
+        return "promote" if self.comparison.passed else "reject"
+
+
+def run_comparison(
+    client: Any,
+    model_name: str,
+    *,
+    candidate: str,
+    baseline: str | None,
+    rules: Sequence[Mapping[str, Any]],
+    promote_if_no_baseline: bool = False,
+) -> ComparisonOutcome:
+    """Resolve both references, read their source runs' metrics and apply the rules.
+
+    A baseline alias that is not set is "no baseline": an error unless ``promote_if_no_baseline``
+    (then only absolute ``threshold`` rules are checked). Any other unresolvable reference, a
+    missing metric or a NaN metric raises a typed error before anything is decided.
+    """
+    parsed_rules = parse_rules(rules)
+    cand = resolve(client, model_name, candidate)
+    base: ResolvedModel | None = None
+    if baseline:
+        ref = parse_reference(baseline)
+        if ref.kind != "alias" or alias_version(client, model_name, ref.value) is not None:
+            base = resolve(client, model_name, ref)
+    if base is None and not promote_if_no_baseline:
+        raise NoBaselineError(
+            f"registered model {model_name!r} has no baseline {baseline!r} to compare {cand.label} with; "
+            "nothing was decided. Set promote_if_no_baseline=True to accept a first model on its "
+            "absolute thresholds alone, or point baseline at an existing version."
+        )
+    comparison = compare(
+        parsed_rules,
+        cand.metrics,
+        None if base is None else base.metrics,
+        candidate_label=cand.label,
+        baseline_label="" if base is None else base.label,
+    )
+    return ComparisonOutcome(model_name, cand, base, baseline, comparison)
+
+
+def comparison_result(outcome: ComparisonOutcome, promotion: Mapping[str, Any] | None = None) -> CheckResult:
+    """The ``model_comparison`` result pushed to XCom (keys in DESIGN.md)."""
+    comp = outcome.comparison
+    rules = [o.to_dict() for o in comp.outcomes]
+    metrics: dict[str, float | int | None] = {"rules": len(rules), "failed_rules": len(comp.failed_metrics)}
+    for rule in rules:
+        metrics[f"candidate.{rule['metric']}"] = rule["candidate"]
+        if rule["delta"] is not None:
+            metrics[f"delta.{rule['metric']}"] = rule["delta"]
+    against = (
+        f"{outcome.baseline_ref} (version {outcome.baseline.version})" if outcome.baseline else "no baseline"
+    )
+    verdict = (
+        f"promote ({len(rules)}/{len(rules)} rules passed)"
+        if comp.passed
+        else f"reject (failed: {', '.join(comp.failed_metrics)})"
+    )
+    summary = f"{outcome.model_name}: {outcome.candidate.label} vs {against}: {verdict}"
+    if promotion:
+        summary += f"; promoted to @{promotion['alias']}"
+    return CheckResult(
+        check="model_comparison",
+        passed=comp.passed,
+        summary=summary,
+        metrics=metrics,
+        details={
+            "model_name": outcome.model_name,
+            "decision": outcome.decision,
+            "candidate": outcome.candidate.to_dict(),
+            "baseline": None if outcome.baseline is None else outcome.baseline.to_dict(),
+            "rules": rules,
+            "failed_metrics": comp.failed_metrics,
+            "promotion": dict(promotion) if promotion else None,
+        },
+    )
+
+
+def _num(value: Any) -> str:
+    return "" if value is None else f"{value:.6g}" if isinstance(value, float) else html.escape(str(value))
+
+
+def render_report(result: CheckResult) -> str:
+    """A small self-contained HTML page of the comparison."""
+    d = result.details
+    rows = "".join(
+        f"<tr class={'pass' if r['passed'] else 'fail'}><td>{html.escape(r['metric'])}</td>"
+        f"<td>{_num(r['candidate'])}</td><td>{_num(r['baseline'])}</td><td>{_num(r['delta'])}</td>"
+        f"<td>{_num(r['relative_delta'])}</td><td>{'passed' if r['passed'] else 'FAILED'}</td>"
+        f"<td>{html.escape(r['reason'])}</td></tr>"
+        for r in d["rules"]
+    )
+    base = d["baseline"] or {}
+    return (
+        "<!doctype html><html><head><meta charset=utf-8><title>Model comparison</title><style>"
+        "body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse}"
+        "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}"
+        ".pass td:nth-child(6){color:#176a2c}.fail td:nth-child(6){color:#b00020;font-weight:bold}"
+        "</style></head><body>"
+        f"<h1>Model comparison: {html.escape(d['model_name'])}</h1>"
+        f"<p><b>Decision: {html.escape(d['decision'])}</b>. {html.escape(result.summary)}</p>"
+        f"<p>Candidate: version {_num(d['candidate']['version'])}, run {_num(d['candidate']['run_id'])}<br>"
+        f"Baseline: version {_num(base.get('version'))}, run {_num(base.get('run_id'))}</p>"
+        "<table><tr><th>Metric</th><th>Candidate</th><th>Baseline</th><th>Delta</th>"
+        "<th>Relative delta</th><th>Verdict</th><th>Why</th></tr>"
+        f"{rows}</table></body></html>"
+    )
