@@ -1,0 +1,129 @@
+"""Which columns are compared, as what type, and the clear errors for unusable columns."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from airflow_mlmonitor.drift.columns import infer_column_type, plan_columns
+from airflow_mlmonitor.exceptions import InvalidInputError
+
+RNG = np.random.default_rng(7)
+
+
+def frame(n: int = 50) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "income": RNG.normal(50, 10, n),
+            "age": RNG.integers(18, 90, n),
+            "children": RNG.integers(0, 4, n),
+            "city": RNG.choice(["paris", "oslo", "rome"], n),
+            "member": RNG.choice([True, False], n),
+            "signup": pd.date_range("2024-01-01", periods=n, freq="D"),
+        }
+    )
+
+
+def test_types_follow_evidently_inference_on_current():
+    plan = plan_columns(frame(), frame())
+    assert plan.column_types == {
+        "income": "numerical",
+        "age": "numerical",  # more than 10 distinct integers
+        "children": "categorical",  # at most 10 distinct integers
+        "city": "categorical",
+        "member": "categorical",
+    }
+    assert list(plan.ignored) == ["signup"]  # datetimes are not drift-tested, as in DataDriftPreset
+
+
+def test_explicit_types_win_and_columns_select():
+    plan = plan_columns(
+        frame(), frame(), columns=["children", "income"], numerical_columns=["children"], categorical_columns="income"
+    )
+    assert plan.column_types == {"children": "numerical", "income": "categorical"}
+
+
+@pytest.mark.parametrize(
+    ("series", "expected"),
+    [
+        (pd.Series([1.0, 2.0]), "numerical"),
+        (pd.Series(range(11)), "numerical"),
+        (pd.Series(range(10)), "categorical"),
+        (pd.Series(["a", "b", "a", "a"]), "categorical"),
+        (pd.Series(["a", "b", "c", "a"]), "text"),
+        (pd.Series([None, None], dtype=object), "unknown"),
+        (pd.Series([[1], [2]]), "list"),
+        (pd.Series(np.arange(20, dtype="uint8")), "unknown"),
+        (pd.Series(pd.to_datetime(["2024-01-01"])), "datetime"),
+    ],
+)
+def test_infer_column_type(series, expected):
+    assert infer_column_type(series) == expected
+
+
+def test_mismatched_columns_are_an_error_unless_columns_excludes_them():
+    ref, cur = frame(), frame().drop(columns=["city"]).assign(extra=1.0)
+    with pytest.raises(InvalidInputError, match=r"only in reference \['city'\], only in current \['extra'\]"):
+        plan_columns(ref, cur)
+    assert "city" not in plan_columns(ref, cur, columns=["income", "age"]).column_types
+    with pytest.raises(InvalidInputError, match=r"'city' \(missing in current\)"):
+        plan_columns(ref, cur, columns=["income", "city"])
+
+
+def test_disjoint_frames():
+    with pytest.raises(InvalidInputError, match="different columns"):
+        plan_columns(pd.DataFrame({"a": [1.0]}), pd.DataFrame({"b": [1.0]}))
+
+
+def test_numeric_on_one_side_text_on_the_other_names_the_column():
+    ref = pd.DataFrame({"score": RNG.normal(size=30)})
+    cur = pd.DataFrame({"score": ["low", "high", "mid"] * 10})
+    with pytest.raises(InvalidInputError, match="Column 'score' is numeric on one side and text on the other"):
+        plan_columns(ref, cur)
+    with pytest.raises(InvalidInputError, match="'score' is numeric on one side"):
+        plan_columns(cur, ref)
+
+
+@pytest.mark.parametrize("side", ["reference", "current"])
+def test_all_nan_column_names_the_column_and_side(side):
+    good = pd.DataFrame({"x": RNG.normal(size=20), "y": RNG.normal(size=20)})
+    bad = good.assign(y=np.nan)
+    ref, cur = (bad, good) if side == "reference" else (good, bad)
+    with pytest.raises(InvalidInputError, match=f"Column 'y' has no usable values in {side}"):
+        plan_columns(ref, cur)
+
+
+def test_all_infinite_column_is_like_all_nan():
+    good = pd.DataFrame({"x": RNG.normal(size=20)})
+    with pytest.raises(InvalidInputError, match="Column 'x' has no usable values in current"):
+        plan_columns(good, pd.DataFrame({"x": [np.inf, -np.inf]}))
+
+
+def test_free_text_column_is_a_clear_error():
+    ref = pd.DataFrame({"x": RNG.normal(size=20), "comment": [f"note {i}" for i in range(20)]})
+    with pytest.raises(InvalidInputError, match="Column 'comment' looks like free text"):
+        plan_columns(ref, ref)
+    assert plan_columns(ref, ref, categorical_columns=["comment"]).column_types["comment"] == "categorical"
+
+
+def test_numerical_override_on_text_values_is_an_error():
+    ref = pd.DataFrame({"grade": ["a", "b"] * 10})
+    with pytest.raises(InvalidInputError, match="'grade' is treated as numerical"):
+        plan_columns(ref, ref, numerical_columns=["grade"])
+
+
+def test_listed_datetime_column_is_an_error():
+    with pytest.raises(InvalidInputError, match="Column 'signup' has type datetime"):
+        plan_columns(frame(), frame(), columns=["signup"])
+
+
+def test_bad_parameters():
+    with pytest.raises(InvalidInputError, match="both numerical_columns and categorical_columns"):
+        plan_columns(frame(), frame(), numerical_columns=["age"], categorical_columns=["age"])
+    with pytest.raises(InvalidInputError, match="categorical_columns names columns missing"):
+        plan_columns(frame(), frame(), categorical_columns=["nope"])
+    with pytest.raises(InvalidInputError, match="columns must be a list"):
+        plan_columns(frame(), frame(), columns=[1, 2])
+    with pytest.raises(InvalidInputError, match="No numerical or categorical columns"):
+        plan_columns(frame()[["signup"]], frame()[["signup"]])
