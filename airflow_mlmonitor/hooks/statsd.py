@@ -17,6 +17,7 @@ shared by every hook, notifier and listener of the process (DNS is resolved once
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import threading
 import time
@@ -28,6 +29,8 @@ from airflow_mlmonitor.exceptions import InvalidInputError
 from airflow_mlmonitor.telemetry.client import MetricsClient, NullClient, UdpClient
 from airflow_mlmonitor.telemetry.emitter import Telemetry
 from airflow_mlmonitor.telemetry.names import DEFAULT_PREFIX, TAG_MODES, TagMode
+
+log = logging.getLogger("airflow_mlmonitor.telemetry")
 
 #: How long a resolved target (or "disabled") is reused before the connection is looked up again.
 CACHE_SECONDS = 300.0
@@ -179,7 +182,7 @@ def get_telemetry(statsd_conn_id: str = StatsdHook.default_conn_name) -> Telemet
     try:
         return hook.get_conn()
     except Exception as err:
-        hook.log.warning("StatsD metrics disabled for %r: %s", statsd_conn_id, err)
+        log.warning("StatsD metrics disabled for %r: %s", statsd_conn_id, err)
         disabled = Telemetry(client=_null)
         with _lock:
             _telemetry[statsd_conn_id] = (os.getpid(), time.monotonic(), disabled)
