@@ -49,6 +49,14 @@ class StatsdNotifier(BaseNotifier):
         except Exception as err:  # a metrics callback never changes a task's or run's outcome
             self.log.warning("StatsD notifier failed, metrics not sent: %s", err)
 
+    def render_template_fields(self, context: Context, jinja_env: Any = None) -> None:
+        """Also under ``dag.test()``, whose DAG-callback context holds a serialized DAG that has no
+        Jinja environment (``BaseNotifier`` would fail there): fall back to a sandboxed one."""
+        dag = context.get("dag")
+        if jinja_env is None and dag is not None and not hasattr(dag, "get_template_env"):
+            jinja_env = self.get_template_env(dag=None)
+        super().render_template_fields(context, jinja_env)
+
     def notify(self, context: Context) -> None:
         from airflow_mlmonitor.hooks.statsd import get_telemetry
         from airflow_mlmonitor.telemetry.tasks import emit_dagrun, emit_task
