@@ -73,8 +73,10 @@ def _now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
 
 
-def read_history(client: Any, model_name: str, alias: str) -> list[str]:
-    tags = dict(getattr(get_registered_model(client, model_name), "tags", None) or {})
+def read_history(client: Any, model_name: str, alias: str, model: Any = None) -> list[str]:
+    """The promotion history of ``alias``, oldest first."""
+    model = model if model is not None else get_registered_model(client, model_name)
+    tags = dict(getattr(model, "tags", None) or {})
     try:
         history = json.loads(tags.get(HISTORY_TAG + alias, "[]"))
     except ValueError:
@@ -104,7 +106,8 @@ def promote(
     version = str(version)
     if _version_tags(client, model_name, version) is None:
         raise ModelNotFoundError(f"registered model {model_name!r} has no version {version}; nothing was changed")
-    current = alias_version(client, model_name, alias)
+    model = get_registered_model(client, model_name)
+    current = alias_version(client, model_name, alias, model)
     if current == version:
         return Promotion(model_name, alias, version, None, changed=False)
     what = f"registered model {model_name!r}"
@@ -121,7 +124,7 @@ def promote(
         }
         for key, value in tags.items():
             client.set_model_version_tag(model_name, version, TAG + key, value)
-        history = read_history(client, model_name, alias)
+        history = read_history(client, model_name, alias, model)
         if current is not None and (not history or history[-1] != current):
             history.append(current)  # the alias was set by hand before: keep it reachable
         history.append(version)
@@ -171,8 +174,9 @@ def rollback(
     Nothing is written before the target is known: with nowhere to go it raises
     :class:`NothingToRollBackError` and the registry is unchanged.
     """
-    current = alias_version(client, model_name, alias)
-    history = read_history(client, model_name, alias)
+    model = get_registered_model(client, model_name)
+    current = alias_version(client, model_name, alias, model)
+    history = read_history(client, model_name, alias, model)
     done = _previous_rollback(client, model_name, alias, [*history, *([current] if current else [])], audit)
     if done is not None:
         bad, target = done

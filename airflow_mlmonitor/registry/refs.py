@@ -124,9 +124,9 @@ def get_registered_model(client: Any, model_name: str) -> Any:
         return client.get_registered_model(model_name)
 
 
-def alias_version(client: Any, model_name: str, alias: str) -> str | None:
+def alias_version(client: Any, model_name: str, alias: str, model: Any = None) -> str | None:
     """The version an alias points to, or None when the model has no such alias."""
-    model = get_registered_model(client, model_name)
+    model = model if model is not None else get_registered_model(client, model_name)
     version = dict(getattr(model, "aliases", None) or {}).get(alias)
     return None if version is None else str(version)
 
@@ -139,13 +139,13 @@ def _version_for_run(client: Any, model_name: str, run_id: str) -> str | None:
 def locate(client: Any, model_name: str, ref: Reference | str) -> tuple[str | None, str | None]:
     """``(version, run_id)`` of a reference without reading metrics. Raises ModelNotFoundError."""
     ref = ref if isinstance(ref, Reference) else parse_reference(ref)
-    get_registered_model(client, model_name)  # a clear error for an unknown model first
+    model = get_registered_model(client, model_name)  # a clear error for an unknown model first
     if ref.kind == "run":
         with translate_errors(f"run {ref.value!r}"):
             client.get_run(ref.value)
         return _version_for_run(client, model_name, ref.value), ref.value
     if ref.kind == "alias":
-        version = alias_version(client, model_name, ref.value)
+        version = alias_version(client, model_name, ref.value, model)
         if version is None:
             raise ModelNotFoundError(f"registered model {model_name!r} has no alias {ref.value!r}")
     elif ref.kind == "latest":
