@@ -168,10 +168,14 @@ class StatsdHook(BaseHook):
         key = (pid, target.host, target.port)
         with _lock:
             client = _clients.get(key)
-        if client is None:
+        if client is None or client.state == "failed":  # a failed name is retried once per cache period
             client = UdpClient(target.host, target.port)  # outside the lock: it may wait briefly
             with _lock:
-                client = _clients.setdefault(key, client)
+                current = _clients.get(key)
+                if current is None or current.state == "failed":
+                    _clients[key] = client
+                else:
+                    client = current
         return Telemetry(client=client, prefix=target.prefix, tags=target.tags)
 
 

@@ -109,3 +109,12 @@ def test_notifier_swallows_everything(monkeypatch, caplog):
     monkeypatch.setattr("airflow_mlmonitor.hooks.statsd.get_telemetry", explode)
     notifier_module.StatsdNotifier()({"ti": None})  # no exception
     notifier_module.StatsdNotifier(scope="bogus")({})  # no exception either
+
+
+def test_notifier_renders_a_templated_conn_id(monkeypatch, receiver):
+    from airflow_mlmonitor.notifications.statsd import StatsdNotifier
+
+    set_conn(monkeypatch, receiver.getsockname()[1], conn_id="team_statsd", prefix="team")
+    ti = types.SimpleNamespace(dag_id="d", task_id="t", state="success", start_date=None, end_date=None)
+    StatsdNotifier(statsd_conn_id="{{ params.statsd }}")({"ti": ti, "params": {"statsd": "team_statsd"}})
+    assert receiver.recv(1000) == b"team.task.success.d.t:1|c"
