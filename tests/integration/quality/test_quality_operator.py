@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from tests.fixtures.airflow import DagRunner, ti_states, xcom_value
+from tests.fixtures.statsd import StatsdDaemon
 
 ROWS = 5000
 NULL_INCOME = 50  # exactly 1% of rows
@@ -90,7 +91,9 @@ with DAG("quality_checks", schedule=None, start_date=pendulum.datetime(2024, 1, 
 
 
 @pytest.fixture(scope="module")
-def quality_run(airflow_db, tmp_path_factory):
+def quality_run(airflow_db, tmp_path_factory, statsd_daemon):
+    from airflow_mlmonitor.hooks.statsd import reset_statsd_clients
+
     folder = tmp_path_factory.mktemp("quality")
     data = folder / "customers.parquet"
     customers().to_parquet(data)
@@ -105,8 +108,12 @@ def quality_run(airflow_db, tmp_path_factory):
     runner = DagRunner()
     dag = runner.load_source(source, "quality_checks")
     out = io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+    with pytest.MonkeyPatch.context() as env, contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        env.setenv("AIRFLOW_CONN_STATSD_DEFAULT", statsd_daemon.conn_uri())
+        reset_statsd_clients()
         run = runner.run(dag)
+    reset_statsd_clients()
+    run.statsd = statsd_daemon
     run.output = out.getvalue()  # the task logs, with each failed task's exception
     return run
 
@@ -221,3 +228,14 @@ def test_bad_input_fails_the_task_and_writes_nothing(quality_run):
         "InvalidInputError: expectations[0] (expect_column_values_to_be_postive on 'income'): Great Expectations "
         "has no expectation type 'expect_column_values_to_be_postive' (did you mean 'expect_column_values_to_be_"
     ) in quality_run.output
+
+
+def test_quality_metrics_reach_statsd(quality_run):
+    daemon: StatsdDaemon = quality_run.statsd
+    gauges = daemon.gauges("mlmonitor.quality.")
+    prefix = "mlmonitor.quality.success_percent.quality_checks."
+    assert gauges[prefix + "passes"] == 100 and gauges[prefix + "fails"] == 20
+    assert gauges[prefix + "mostly_missed"] == 0
+    assert gauges["mlmonitor.quality.unsuccessful_expectations.quality_checks.fails"] == 4
+    assert gauges["mlmonitor.quality.unsuccessful_expectations.quality_checks.warns"] == 4
+    assert not any("missing_column" in key for key in gauges)  # bad input: no result, no metric
