@@ -33,6 +33,7 @@ class ColumnPlan:
 
     column_types: dict[str, ColumnType]
     ignored: dict[str, str]  # column -> reason (datetime, unknown type...)
+    notes: tuple[str, ...] = ()  # things worth a warning in the task log (infinite values...)
 
 
 def infer_column_type(series: pd.Series) -> InferredType:
@@ -152,7 +153,12 @@ def plan_columns(
         )
     for name, column_type in column_types.items():
         validate_column(reference[name], current[name], name, column_type)
-    return ColumnPlan(column_types=column_types, ignored=ignored)
+    notes = tuple(
+        f"column {name!r}: {count} infinite value(s) in {side} treated as missing, as Evidently does"
+        for side, frame in (("reference", reference), ("current", current))
+        for name, count in infinite_counts(frame, list(column_types)).items()
+    )
+    return ColumnPlan(column_types=column_types, ignored=ignored, notes=notes)
 
 
 def _kind(series: pd.Series) -> _Kind:

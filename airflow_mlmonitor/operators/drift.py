@@ -135,6 +135,8 @@ class DriftReportOperator(BaseCheckOperator):
             numerical_columns=self.numerical_columns,
             categorical_columns=self.categorical_columns,
         )
+        for note in plan.notes:
+            self.log.warning("%s", note)
         if plan.ignored:
             self.log.info("Columns not drift-tested (as in Evidently): %s", plan.ignored)
         verdicts = compute_column_drift(reference, current, options, plan.column_types)

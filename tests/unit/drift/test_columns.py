@@ -127,3 +127,11 @@ def test_bad_parameters():
         plan_columns(frame(), frame(), columns=[1, 2])
     with pytest.raises(InvalidInputError, match="No numerical or categorical columns"):
         plan_columns(frame()[["signup"]], frame()[["signup"]])
+
+
+def test_infinite_values_are_noted_per_side():
+    ref = pd.DataFrame({"x": RNG.normal(size=20)})
+    cur = pd.DataFrame({"x": np.r_[RNG.normal(size=18), [np.inf, -np.inf]]})
+    plan = plan_columns(ref, cur)
+    assert plan.notes == ("column 'x': 2 infinite value(s) in current treated as missing, as Evidently does",)
+    assert plan_columns(ref, ref).notes == ()
