@@ -19,7 +19,7 @@ from airflow.sdk import DAG, TaskGroup, task
 from airflow_mlmonitor.notifications.statsd import send_statsd_metrics
 
 CALLBACKS = {callbacks}
-notify = send_statsd_metrics() if CALLBACKS else None
+notify = send_statsd_metrics(statsd_conn_id="{conn_id}") if CALLBACKS else None
 task_callbacks = (
     {{"on_success_callback": notify, "on_failure_callback": notify, "on_retry_callback": notify}}
     if CALLBACKS else {{}}
@@ -65,8 +65,8 @@ def of_dag(values: dict[str, Any], dag_id: str) -> dict[str, Any]:
     return {k: v for k, v in values.items() if dag_id in k}
 
 
-def run_dag(dag_runner: Any, dag_id: str, callbacks: bool) -> Any:
-    source = DAG_TEMPLATE.format(dag_id=dag_id, callbacks=callbacks)
+def run_dag(dag_runner: Any, dag_id: str, callbacks: bool, conn_id: str = "statsd_default") -> Any:
+    source = DAG_TEMPLATE.format(dag_id=dag_id, callbacks=callbacks, conn_id=conn_id)
     dag = dag_runner.load_source(textwrap.dedent(source), dag_id)
     return dag_runner.run(dag)
 
@@ -156,3 +156,38 @@ def test_listener_emits_the_same_series_with_dogstatsd_tags(listener_run, statsd
         f"mlmonitor.task.duration;{tags};task_id=features_build": 1,
         f"mlmonitor.dagrun.duration;{tags}": 1,
     }
+
+
+@pytest.fixture(scope="module")
+def faulty_run(module_monkeypatch, airflow_db, listener_run) -> Any:
+    """Callbacks to a host that does not resolve, the listener to a port nobody listens on."""
+    import json
+    import socket
+
+    from airflow_mlmonitor import conf
+    from airflow_mlmonitor.hooks.statsd import reset_statsd_clients
+    from tests.fixtures.airflow import DagRunner
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    bad_host = {"conn_type": "statsd", "host": "statsd.does-not-resolve.invalid", "port": 8125}
+    module_monkeypatch.setenv("AIRFLOW_CONN_BAD_STATSD", json.dumps(bad_host))
+    module_monkeypatch.setenv(
+        "AIRFLOW_CONN_STATSD_DEFAULT", json.dumps({"conn_type": "statsd", "host": "127.0.0.1", "port": closed_port})
+    )
+    module_monkeypatch.setenv("AIRFLOW__MLMONITOR__EMIT_TASK_METRICS", "True")
+    conf.clear_cache()
+    reset_statsd_clients()
+    try:
+        return run_dag(DagRunner(), "telemetry_faults", callbacks=True, conn_id="bad_statsd")
+    finally:
+        module_monkeypatch.setenv("AIRFLOW__MLMONITOR__EMIT_TASK_METRICS", "False")
+        conf.clear_cache()
+        reset_statsd_clients()
+
+
+def test_unreachable_targets_leave_every_state_unchanged(faulty_run, statsd_daemon):
+    assert ti_states(faulty_run) == EXPECTED_STATES
+    assert str(faulty_run.state) in {"failed", "DagRunState.FAILED"}
+    assert of_dag(statsd_daemon.counters(), "telemetry_faults") == {}
