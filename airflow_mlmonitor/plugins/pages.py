@@ -79,7 +79,8 @@ def results_page(
         (f"{s.dag_id} / {s.task_id}: {s.metric}", Markup(render_svg(s)))  # render_svg escapes every text
         for s in build_series(items, page)
     ]
-    rows = [{**item, "page": page(item), "status_class": status_class(item.get("status"))} for item in items]
+    blank = {"check": "", "status": "", "summary": "", "finished_at": None}
+    rows = [{**blank, **item, "page": page(item), "status_class": status_class(item.get("status"))} for item in items]
     return render(
         "results.html", items=rows, charts=charts, dag_ids=dag_ids, checks=CHECK_KINDS, filters=filters
     )

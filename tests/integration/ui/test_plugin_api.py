@@ -134,6 +134,25 @@ def test_traversal_never_reads_outside_the_store(api, ui_runs: UiRuns, airflow_h
     assert odd.status_code == 200 and "Drift report for drift" in odd.text
 
 
+def test_reports_on_object_storage_are_served(api, ui_runs: UiRuns, monkeypatch: pytest.MonkeyPatch):
+    """report_base_path may be any ObjectStoragePath URL: the API server reads it, not a local disk."""
+    from airflow_mlmonitor import conf
+    from airflow_mlmonitor.reports.store import ReportStore
+
+    run = ui_runs.latest(READABLE_DAG)
+    local = ReportStore.from_conf()
+    remote = ReportStore("memory://mlmonitor-ui-test/reports")
+    for key in local.run_keys(run.dag_id, run.run_id):
+        remote.write(key, "report.html", local.read(key).replace(b"Drift report", b"Remote drift report"))
+        remote.write(key, "result.json", local.read(key, "result.json"))
+    monkeypatch.setenv("AIRFLOW__MLMONITOR__REPORT_BASE_PATH", remote.base_path)
+    conf.clear_cache()
+    response = api.get(report_path(run), headers=api.token("admin"))
+    assert response.status_code == 200 and "Remote drift report for drift" in response.text
+    results = api.get("/mlmonitor/api/results", headers=api.token("admin")).json()["results"]
+    assert {(r["run_id"], r["task_id"]) for r in results} == {(run.run_id, "drift"), (run.run_id, "quality")}
+
+
 # -- the task tab ---------------------------------------------------------------------------------
 def test_task_tab_shows_header_tries_and_the_report(api, ui_runs: UiRuns):
     run = ui_runs.latest(READABLE_DAG)

@@ -1,0 +1,169 @@
+"""The plugin in a real browser: a real ``airflow api-server`` (SimpleAuthManager, loopback port) on
+the session's metadata DB, driven by headless Chromium (Debian's ``chromium``, never downloaded)
+through login, the task page's "ML Monitor" tab and the "ML Monitor" nav page.
+
+Screenshots land in ``tests/artifacts/`` (gitignored; CI keeps them as artifacts).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import pathlib
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from tests.fixtures.ui import READABLE_DAG, UiRuns
+
+# usefixtures puts the server first, so it boots while `ui_runs` runs the DAGs.
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("api_server")]
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+ARTIFACTS = pathlib.Path(__file__).resolve().parents[2] / "artifacts"
+PASSWORD = "mlmonitor-browser-test"
+
+if not os.path.exists(CHROMIUM) and not os.environ.get("CI"):
+    pytest.skip(
+        "chromium is not installed (apt-get install chromium); the browser test always runs in CI",
+        allow_module_level=True,
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: pathlib.Path, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"airflow api-server exited with {proc.returncode}:\n{log.read_text()[-4000:]}")
+        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as response:
+            if response.status == 200:
+                return
+        time.sleep(0.5)
+    pytest.fail(f"airflow api-server did not become healthy in {timeout}s:\n{log.read_text()[-4000:]}")
+
+
+class ApiServer:
+    """A real ``airflow api-server`` process on a free loopback port (user ``admin``)."""
+
+    def __init__(self, work: pathlib.Path) -> None:
+        passwords = work / "passwords.json"
+        passwords.write_text(json.dumps({"admin": PASSWORD}))
+        port = _free_port()
+        self.base = f"http://127.0.0.1:{port}"
+        env = {
+            **os.environ,
+            "AIRFLOW__CORE__AUTH_MANAGER": (
+                "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
+            ),
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "False",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords),
+            "AIRFLOW__API__BASE_URL": self.base,
+            "AIRFLOW__API_AUTH__JWT_SECRET": "mlmonitor-browser-test-secret-0123456789abcdef0123456789abcdef",
+        }
+        self.log = work / "api-server.log"
+        airflow = pathlib.Path(sys.executable).with_name("airflow")
+        cmd = [str(airflow), "api-server", "--apps", "core", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
+        with self.log.open("wb") as out:
+            self.proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def wait_healthy(self) -> str:
+        _wait_healthy(f"{self.base}/api/v2/monitor/health", self.proc, self.log)
+        return self.base
+
+    def stop(self) -> None:
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def api_server(airflow_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
+    """Started before ``ui_runs`` runs the DAGs, so both slow starts overlap; wait with
+    ``wait_healthy()``."""
+    server = ApiServer(tmp_path_factory.mktemp("api-server"))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def base_url(api_server: ApiServer, ui_runs: UiRuns) -> str:
+    return api_server.wait_healthy()
+
+
+@pytest.fixture(scope="module")
+def page(base_url: str) -> Iterator[Any]:
+    """A logged-in Chromium page (through the auth manager's login form, like a user)."""
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        context.set_default_timeout(60_000)
+        page = context.new_page()
+        page.goto(f"{base_url}/")
+        page.get_by_label("Username").fill("admin")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(lambda url: "/auth/login" not in url)
+        yield page
+        context.close()
+        browser.close()
+
+
+def test_task_tab_shows_the_report_rendered_and_sandboxed(page, base_url: str, ui_runs: UiRuns):
+    run = ui_runs.latest(READABLE_DAG)
+    page.goto(f"{base_url}/dags/{READABLE_DAG}/runs/{quote(run.run_id, safe='')}/tasks/drift")
+    page.get_by_role("tab", name="ML Monitor").or_(page.get_by_role("link", name="ML Monitor")).first.click()
+
+    tab = page.frame_locator('iframe[title="ML Monitor"]')
+    assert tab.locator("header.result .badge").inner_text() == "passed"
+    report = tab.frame_locator("iframe.report")
+    heading = report.locator("#static")
+    heading.wait_for()
+    assert heading.inner_text() == "Drift report for drift"
+    # The report's own script ran (Plotly needs that) but in an opaque origin: no parent, no cookies.
+    assert report.locator("#plot").inner_text() == "rendered by script"
+    assert report.locator("body").get_attribute("data-parent-access") == "blocked"
+    page.screenshot(path=str(ARTIFACTS / "ui-task-tab.png"), full_page=True)
+
+
+def test_nav_page_shows_trend_charts(page, base_url: str):
+    page.goto(f"{base_url}/plugin/mlmonitor")
+    nav = page.frame_locator('iframe[title="ML Monitor"]')
+    chart = nav.locator('svg.trend[aria-label="ui_checks_a.drift: drift_share"]')
+    chart.wait_for()
+    assert chart.locator("circle").count() == 3
+    assert nav.locator("table.results tbody tr").count() >= 6
+    page.screenshot(path=str(ARTIFACTS / "ui-nav-page.png"), full_page=True)
