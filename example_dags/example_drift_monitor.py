@@ -102,7 +102,7 @@ with DAG(
     @task.branch
     def decide(features: dict[str, Any], predictions: dict[str, Any]) -> str:
         for name, result in (("features", features), ("predictions", predictions)):
-            log.info("MLMONITOR %s: %s", name, result["summary"])
+            log.info("MLMONITOR %s: %s (report: %s)", name, result["summary"], result["report_uri"])
         drifted = features["dataset_drift"] or predictions["dataset_drift"]
         return "retrain_model" if drifted else "keep_model"
 
