@@ -22,9 +22,8 @@ class DataQualityOperator(BaseCheckOperator):
     ``metrics.unsuccessful_expectations``, ``metrics.row_count``, ``suite_name`` and
     ``failed_expectations`` (``[{"expectation_type", "column", "unexpected_count",
     "unexpected_percent", "success_percent", "mostly", "observed_value", "sample_unexpected"}]``).
-    It is pushed before the task fails or skips. The HTML report (extra link "Monitoring report"),
-    GX's full result (``validation_result.json``) and GX's Data Docs page (``data_docs.html``) go to
-    the report store, one folder per try.
+    It is pushed before the task fails or skips. The HTML report (extra link "Monitoring report")
+    and GX's full result (``validation_result.json``) go to the report store, one folder per try.
 
     :param data: the data to validate: path, URL, ``ObjectStoragePath`` or a callable returning a
         DataFrame (templated; called at execute time only).
@@ -36,6 +35,8 @@ class DataQualityOperator(BaseCheckOperator):
     :param result_format: GX ``result_format``: ``"SUMMARY"`` (default), ``"BASIC"``,
         ``"COMPLETE"``, ``"BOOLEAN_ONLY"`` or a dict (templated).
     :param suite_name: name of a suite given as a list of configs (files and suites keep theirs).
+    :param data_docs: also store GX's own Data Docs page as ``data_docs.html`` (it loads its styles
+        from public CDNs; rendering costs 0.1-0.3 s whatever the data size).
     :param data_conn_id: connection for a remote ``data`` URL.
     :param statsd_conn_id: StatsD connection for ``quality.success_percent`` and
         ``quality.unsuccessful_expectations``.
@@ -53,6 +54,7 @@ class DataQualityOperator(BaseCheckOperator):
         expectations: Any,
         result_format: str | Mapping[str, Any] = "SUMMARY",
         suite_name: str = "mlmonitor",
+        data_docs: bool = False,
         data_conn_id: str | None = None,
         **kwargs: Any,
     ) -> None:
@@ -61,6 +63,7 @@ class DataQualityOperator(BaseCheckOperator):
         self.expectations = expectations
         self.result_format = result_format
         self.suite_name = suite_name
+        self.data_docs = data_docs
         self.data_conn_id = data_conn_id
 
     def render_template_fields(self, context: Context, jinja_env: jinja2.Environment | None = None) -> None:
@@ -83,7 +86,9 @@ class DataQualityOperator(BaseCheckOperator):
         result_format = normalize_result_format(self.result_format)
         suite = prepare_suite(self.expectations, name=self.suite_name)  # bad config fails before loading data
         frame = load_frame(self.data, conn_id=self.data_conn_id, name="data")
-        return run_quality_check(frame, suite, result_format=result_format, data_name=describe(self.data))
+        return run_quality_check(
+            frame, suite, result_format=result_format, data_name=describe(self.data), data_docs=self.data_docs
+        )
 
     def failure_message(self, result: CheckResult) -> str:
         from airflow_mlmonitor.quality.interpret import failure_message

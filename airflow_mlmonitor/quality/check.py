@@ -42,7 +42,7 @@ def run_quality_check(
     *,
     result_format: str | Mapping[str, Any] = "SUMMARY",
     data_name: str = "data",
-    data_docs: bool = True,
+    data_docs: bool = False,
 ) -> tuple[CheckResult, dict[str, str]]:
     """Validate ``frame``; return the ``data_quality`` CheckResult and the files to store.
 
@@ -53,13 +53,13 @@ def run_quality_check(
     result_format = normalize_result_format(result_format)
     check_columns(suite.spec, frame.columns, data_name=data_name)
     validation = run_validation(frame, suite.gx_suite, result_format)
-    raw = validation.to_json_dict()
+    raw = to_native(validation.to_json_dict())
     outcome = interpret_validation(raw, row_count=len(frame))
     artifacts = {
-        "report.html": render_report(outcome, data_name=data_name),
-        "validation_result.json": json.dumps(to_native(raw)),
+        "report.html": render_report(outcome, data_name=data_name, data_docs=data_docs),
+        "validation_result.json": json.dumps(raw),
     }
-    docs = render_data_docs(validation) if data_docs else None
+    docs = render_data_docs(raw) if data_docs else None
     if docs is not None:
         artifacts["data_docs.html"] = docs
     return to_check_result(outcome), artifacts

@@ -77,7 +77,8 @@ def customers_suite():
 
 with DAG("quality_checks", schedule=None, start_date=pendulum.datetime(2024, 1, 1),
          params={{"data_path": DATA}}) as dag:
-    DataQualityOperator(task_id="passes", data=DATA, expectations={good!r}, suite_name="customers")
+    DataQualityOperator(task_id="passes", data=DATA, expectations={good!r}, suite_name="customers",
+                        data_docs=True)
     DataQualityOperator(task_id="fails", data=DATA, expectations={bad!r})
     DataQualityOperator(task_id="warns", data=DATA, expectations={bad!r}, on_failure="warn")
     DataQualityOperator(task_id="skips", data=DATA, expectations={bad!r}, on_failure="skip")
@@ -145,7 +146,7 @@ def test_passing_result_and_report(quality_run):
     assert "customers.parquet" in html
     gx_result = json.loads((report.parent / "validation_result.json").read_text())
     assert gx_result["statistics"]["success_percent"] == 100.0
-    assert "<html" in (report.parent / "data_docs.html").read_text().lower()
+    assert "great expectations" in (report.parent / "data_docs.html").read_text().lower()  # opted in
     link = xcom_value(quality_run, "passes", key="_link_MonitoringReportLink")
     assert link.startswith("http://airflow.test/mlmonitor/reports/quality_checks/") and "/passes?" in link
 
@@ -163,8 +164,9 @@ def test_failing_result_is_in_xcom_with_every_failure(quality_run):
     assert failed["expect_column_values_to_be_in_set"]["sample_unexpected"] == ["XX"]
     assert failed["expect_column_values_to_not_be_null"]["success_percent"] == pytest.approx(99.0)
     assert failed["expect_table_row_count_to_be_between"]["observed_value"] == ROWS
-    report = pathlib.Path(result["report_uri"].removeprefix("file://")).read_text()
-    assert "<span class='badge bad'>Failed</span>" in report and "100 (2.00%)" in report
+    report = pathlib.Path(result["report_uri"].removeprefix("file://"))
+    assert "<span class='badge bad'>Failed</span>" in report.read_text() and "100 (2.00%)" in report.read_text()
+    assert sorted(p.name for p in report.parent.iterdir()) == ["report.html", "result.json", "validation_result.json"]
 
 
 def test_failing_task_message_lists_every_failure(quality_run):

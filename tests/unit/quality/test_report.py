@@ -7,7 +7,7 @@ import pathlib
 import re
 
 from airflow_mlmonitor.quality.interpret import interpret_validation
-from airflow_mlmonitor.quality.report import render_report
+from airflow_mlmonitor.quality.report import render_data_docs, render_report
 from airflow_mlmonitor.quality.types import ExpectationOutcome, QualityOutcome
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures"
@@ -45,3 +45,14 @@ def test_every_value_is_escaped():
     html = render_report(outcome, data_name=evil)
     assert "<img" not in html and "</td></tr></table>\"" not in html
     assert html.count("&lt;img src=x onerror=alert(1)&gt;") >= 4
+
+
+def test_gx_data_docs_render_offline_from_the_result_json():
+    data = json.loads((FIXTURES / "validation_failed.json").read_text())
+    html = render_data_docs(data)
+    assert html is not None and "expect_column_values_to_be_between" not in html  # GX renders prose
+    assert "customers" in html and "Validation" in html
+
+
+def test_data_docs_rendering_problems_never_fail_the_check():
+    assert render_data_docs({"results": "not a list"}) is None
