@@ -191,3 +191,28 @@ def test_unreachable_targets_leave_every_state_unchanged(faulty_run, statsd_daem
     assert ti_states(faulty_run) == EXPECTED_STATES
     assert str(faulty_run.state) in {"failed", "DagRunState.FAILED"}
     assert of_dag(statsd_daemon.counters(), "telemetry_faults") == {}
+
+
+SUCCESS_DAG = '''
+import pendulum
+from airflow.sdk import DAG, task
+from airflow_mlmonitor.notifications.statsd import send_statsd_metrics
+
+with DAG("telemetry_dag_success", schedule=None, start_date=pendulum.datetime(2024, 1, 1),
+         on_success_callback=send_statsd_metrics(), on_failure_callback=send_statsd_metrics()) as dag:
+    @task
+    def only():
+        return 1
+    only()
+'''
+
+
+def test_dag_success_callback_emits_success_and_duration(dag_runner, statsd_conn):
+    run = dag_runner.run(dag_runner.load_source(SUCCESS_DAG, "telemetry_dag_success"))
+    assert ti_states(run) == {"only": "success"}
+    assert of_dag(statsd_conn.counters("mlmonitor."), "telemetry_dag_success") == {
+        "mlmonitor.dagrun.success.telemetry_dag_success": 1
+    }
+    timers = of_dag(statsd_conn.timers("mlmonitor."), "telemetry_dag_success")
+    assert list(timers) == ["mlmonitor.dagrun.duration.telemetry_dag_success"]
+    assert len(timers["mlmonitor.dagrun.duration.telemetry_dag_success"]) == 1
