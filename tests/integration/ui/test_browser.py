@@ -24,7 +24,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.fixtures.ui import READABLE_DAG, UiRuns
+from tests.fixtures.ui import DRIFT_EXAMPLE_DAG, READABLE_DAG, UiRuns
 
 # usefixtures puts the server first, so it boots while `ui_runs` runs the DAGs.
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("api_server")]
@@ -117,7 +117,7 @@ def api_server(airflow_db: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
 
 @pytest.fixture(scope="module")
-def base_url(api_server: ApiServer, ui_runs: UiRuns) -> str:
+def base_url(api_server: ApiServer, ui_runs: UiRuns, drift_example_run: Any) -> str:
     return api_server.wait_healthy()
 
 
@@ -142,21 +142,39 @@ def page(base_url: str) -> Iterator[Any]:
         browser.close()
 
 
-def test_task_tab_shows_the_report_rendered_and_sandboxed(page, base_url: str, ui_runs: UiRuns):
-    run = ui_runs.latest(READABLE_DAG)
-    page.goto(f"{base_url}/dags/{READABLE_DAG}/runs/{quote(run.run_id, safe='')}/tasks/drift")
+def open_tab(page: Any, base_url: str, dag_id: str, run_id: str, task_id: str) -> Any:
+    """Open a task instance's page, click its "ML Monitor" tab; return the tab's frame."""
+    page.goto(f"{base_url}/dags/{dag_id}/runs/{quote(run_id, safe='')}/tasks/{task_id}")
     page.get_by_role("tab", name="ML Monitor").or_(page.get_by_role("link", name="ML Monitor")).first.click()
+    return page.frame_locator('iframe[title="ML Monitor"]')
 
-    tab = page.frame_locator('iframe[title="ML Monitor"]')
-    assert tab.locator("header.result .badge").inner_text() == "passed"
+
+def test_task_tab_renders_the_evidently_report(page, base_url: str, drift_example_run: Any):
+    tab = open_tab(page, base_url, DRIFT_EXAMPLE_DAG, drift_example_run.run_id, "feature_drift")
+    assert tab.locator("header.result .badge").inner_text() == "warned"
+    assert "2/5 columns drifted" in tab.locator("header.result .summary").inner_text()
     report = tab.frame_locator("iframe.report")
-    heading = report.locator("#static")
-    heading.wait_for()
-    assert heading.inner_text() == "Drift report for drift"
+    # Evidently's report is a JavaScript app: this text exists only once its scripts have run.
+    summary = report.get_by_text("Drift is detected for 40.0% of columns (2 out of 5).")
+    summary.wait_for()
+    assert report.get_by_text("Dataset Drift is detected.").count() >= 1
+    assert report.get_by_role("cell", name="income", exact=True).count() >= 1
+    page.screenshot(path=str(ARTIFACTS / "ui-task-tab-evidently.png"), full_page=True)
+
+
+def test_report_scripts_run_in_a_sandbox_and_every_try_is_linked(page, base_url: str, ui_runs: UiRuns):
+    run = ui_runs.latest(READABLE_DAG)
+    tab = open_tab(page, base_url, READABLE_DAG, run.run_id, "drift")
+    assert tab.locator("header.result .badge").inner_text() == "passed"
+    assert tab.locator("header.result .tries a").inner_text() == "1"  # the failed first try
+    report = tab.frame_locator("iframe.report")
+    report.locator("#static").wait_for()
     # The report's own script ran (Plotly needs that) but in an opaque origin: no parent, no cookies.
     assert report.locator("#plot").inner_text() == "rendered by script"
     assert report.locator("body").get_attribute("data-parent-access") == "blocked"
-    page.screenshot(path=str(ARTIFACTS / "ui-task-tab.png"), full_page=True)
+    tab.locator("header.result .tries a").click()
+    assert tab.locator("header.result .badge").inner_text() == "failed"
+    page.screenshot(path=str(ARTIFACTS / "ui-task-tab-first-try.png"), full_page=True)
 
 
 def test_nav_page_shows_trend_charts(page, base_url: str):
@@ -165,5 +183,6 @@ def test_nav_page_shows_trend_charts(page, base_url: str):
     chart = nav.locator('svg.trend[aria-label="ui_checks_a.drift: drift_share"]')
     chart.wait_for()
     assert chart.locator("circle").count() == 3
-    assert nav.locator("table.results tbody tr").count() >= 6
+    assert nav.locator('svg.trend[aria-label="example_drift_monitor.feature_drift: drift_share"]').count() == 1
+    assert nav.locator("table.results tbody tr").count() >= 8
     page.screenshot(path=str(ARTIFACTS / "ui-nav-page.png"), full_page=True)
