@@ -37,29 +37,45 @@ class Method:
 # ---------------------------------------------------------------------------- numerical kernels
 
 
+def _merged_counts(pair: ColumnPair) -> tuple[np.ndarray, np.ndarray]:
+    """Both samples merged in sorted order, and how many current values are at or before each.
+
+    A stable merge puts reference values before equal current values, so at the last position
+    of a run of equal values the counts are exactly ``searchsorted(side="right")`` (scipy's).
+    """
+    ref, cur = pair.reference_sorted, pair.current_sorted
+    both = np.concatenate([ref, cur])
+    order = np.argsort(both, kind="stable")  # two sorted runs: a linear merge
+    merged = both[order]
+    del both
+    is_current = order >= len(ref)
+    del order
+    current_counts = np.cumsum(is_current, dtype=np.int32 if len(merged) < 2**31 - 1 else np.int64)
+    return merged, current_counts
+
+
 def _merged_cdf_chunks(pair: ColumnPair):
     """Yield (values, ref_cdf, cur_cdf) over the merged sorted values, chunk by chunk.
 
-    The cdf values are ``searchsorted(side="right") / n`` exactly as scipy computes them.
+    ``values`` has one more element than the cdfs (the next value, for the deltas); the cdfs are
+    exact (``count / n`` as scipy computes them) at the last position of every run of ties.
     """
-    ref, cur = pair.reference_sorted, pair.current_sorted
-    merged = np.concatenate([ref, cur])
-    merged.sort(kind="stable")  # two sorted runs: a linear merge
-    for start in range(0, len(merged), _CHUNK):
-        values = merged[start : start + _CHUNK + 1]  # one overlap value for the deltas
-        yield (
-            values,
-            np.searchsorted(ref, values, side="right") / len(ref),
-            np.searchsorted(cur, values, side="right") / len(cur),
-        )
+    merged, current_counts = _merged_counts(pair)
+    n_ref, n_cur, total = pair.n_reference, pair.n_current, len(merged)
+    for start in range(0, total, _CHUNK):
+        stop = min(start + _CHUNK, total)
+        cur_count = current_counts[start:stop].astype(np.int64)
+        ref_count = np.arange(start + 1, stop + 1, dtype=np.int64) - cur_count
+        yield merged[start : stop + 1], ref_count / n_ref, cur_count / n_cur
 
 
 def _cdf_distance(pair: ColumnPair, power: int) -> float:
     """scipy.stats._cdf_distance for unweighted samples (p=1 Wasserstein, p=2 energy)."""
     total = 0.0
     for values, ref_cdf, cur_cdf in _merged_cdf_chunks(pair):
-        deltas = np.diff(values)
-        gap = np.abs(ref_cdf[:-1] - cur_cdf[:-1])
+        deltas = np.diff(values)  # zero inside runs of ties, so only exact cdfs count
+        size = len(deltas)
+        gap = np.abs(ref_cdf[:size] - cur_cdf[:size])
         total += float(np.dot(gap, deltas) if power == 1 else np.dot(np.square(gap), deltas))
     return total if power == 1 else math.sqrt(total)
 
@@ -81,8 +97,9 @@ def ks(pair: ColumnPair) -> float:
     if max(n1, n2) <= 10000:  # scipy's MAX_AUTO_N: exact mode, cheap at this size
         return float(stats.ks_2samp(pair.reference, pair.current)[1])
     max_s, min_s = -np.inf, np.inf
-    for _values, ref_cdf, cur_cdf in _merged_cdf_chunks(pair):
-        diffs = ref_cdf - cur_cdf
+    for values, ref_cdf, cur_cdf in _merged_cdf_chunks(pair):
+        run_ends = np.append(values[1:] != values[:-1], True)[: len(ref_cdf)]  # exact cdfs only
+        diffs = ref_cdf[run_ends] - cur_cdf[run_ends]
         max_s, min_s = max(max_s, float(diffs.max())), min(min_s, float(diffs.min()))
     d = max(max_s, float(np.clip(-min_s, 0, 1)))
     m, n = sorted([float(n1), float(n2)], reverse=True)
