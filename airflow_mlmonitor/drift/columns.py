@@ -73,7 +73,14 @@ def _as_list(value: str | Sequence[str] | None, name: str) -> list[str] | None:
 
 
 def _check_presence(reference: pd.DataFrame, current: pd.DataFrame, wanted: list[str] | None) -> list[str]:
-    ref_cols, cur_cols = list(map(str, reference.columns)), list(map(str, current.columns))
+    for side, frame in (("reference", reference), ("current", current)):
+        odd = [c for c in frame.columns if not isinstance(c, str)]
+        if odd:
+            raise InvalidInputError(
+                f"{side} has column names that are not strings: {odd[:5]}; name the columns "
+                "(for example frame.columns = frame.columns.astype(str))."
+            )
+    ref_cols, cur_cols = list(reference.columns), list(current.columns)
     if wanted is not None:
         missing = [
             f"{c!r} (missing in {' and '.join(s for s, cols in (('reference', ref_cols), ('current', cur_cols)) if c not in cols)})"

@@ -14,6 +14,7 @@ table consistent with the per-column verdicts.
 from __future__ import annotations
 
 import dataclasses
+import json
 import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -86,14 +87,13 @@ def check_methods(options: DriftOptions, column_types: Mapping[str, ColumnType])
             )
 
 
-def _import_evidently() -> Any:
+def _import_evidently() -> None:
     try:
-        import evidently
+        import evidently  # noqa: F401
     except ImportError as err:  # pragma: no cover - a hard dependency, but give a clear message
         raise MissingDependencyError(
             "Drift reports need Evidently: pip install 'airflow-mlmonitor' (evidently>=0.7.20,<0.8)"
         ) from err
-    return evidently
 
 
 def _clean(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -149,8 +149,6 @@ def run_evidently(
         raise InvalidInputError(
             f"Evidently could not compute drift on columns {columns}: {type(err).__name__}: {err}"
         ) from err
-    import json
-
     _last_run = EvidentlyRun(reference, current, key, snapshot, json.loads(snapshot.json()))
     return _last_run
 
@@ -168,8 +166,6 @@ def render_report(
     global _last_run
     run = run_evidently(reference, current, options, column_types)
     _last_run = None
-    import json
-
     return {
         "report.html": run.snapshot_object.get_html_str(as_iframe=False),
         "evidently.json": json.dumps(run.snapshot),

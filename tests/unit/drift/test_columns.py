@@ -135,3 +135,9 @@ def test_infinite_values_are_noted_per_side():
     plan = plan_columns(ref, cur)
     assert plan.notes == ("column 'x': 2 infinite value(s) in current treated as missing, as Evidently does",)
     assert plan_columns(ref, ref).notes == ()
+
+
+def test_unnamed_columns_are_a_clear_error():
+    numbers = pd.DataFrame(RNG.normal(size=(10, 2)))
+    with pytest.raises(InvalidInputError, match="reference has column names that are not strings: \\[0, 1\\]"):
+        plan_columns(numbers, numbers)
