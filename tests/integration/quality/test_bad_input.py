@@ -1,0 +1,51 @@
+"""Bad input reaches the user as one clear error from the operator's check, with the real GX library."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from airflow_mlmonitor.exceptions import InvalidInputError
+from airflow_mlmonitor.operators.quality import DataQualityOperator
+
+NOT_NULL = [{"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "income"}}]
+
+
+def frame() -> pd.DataFrame:
+    return pd.DataFrame({"income": [1.0, 2.0, None] * 400, "country": ["FR", "US", "DE"] * 400})
+
+
+def check(**kwargs):
+    return DataQualityOperator(task_id="validate", **kwargs).run_check({})  # type: ignore[arg-type]
+
+
+def test_empty_frame():
+    with pytest.raises(InvalidInputError, match=r"data: callable .*empty.* is empty \(0 rows x 2 columns\)"):
+        check(data=lambda: frame().iloc[0:0], expectations=NOT_NULL)
+
+
+def test_expectation_gx_cannot_evaluate_on_this_data():
+    between = [{"type": "expect_column_values_to_be_between", "kwargs": {"column": "country", "min_value": 1, "max_value": 5}}]
+    with pytest.raises(InvalidInputError, match=r"could not evaluate 1 expectation\(s\).*"
+                                                r"expect_column_values_to_be_between on 'country': Column values"):
+        check(data=frame, expectations=between)
+
+
+def test_bad_config_fails_before_the_data_is_loaded():
+    def never():
+        raise AssertionError("data loaded although the expectations are invalid")
+
+    with pytest.raises(InvalidInputError, match=r"has no expectation type 'expect_nothing'"):
+        check(data=never, expectations=[{"type": "expect_nothing", "kwargs": {}}])
+    with pytest.raises(InvalidInputError, match=r"result_format must be one of"):
+        check(data=never, expectations=NOT_NULL, result_format="EVERYTHING")
+
+
+def test_complete_result_format_keeps_the_xcom_result_small():
+    result, artifacts = check(data=frame, expectations=NOT_NULL, result_format="COMPLETE")
+    assert result.details["failed_expectations"][0]["unexpected_count"] == 400
+    assert len(result.to_json()) < 2000
+    full = json.loads(artifacts["validation_result.json"])  # GX's complete result goes to the report store
+    assert len(full["results"][0]["result"]["unexpected_index_list"]) == 400
