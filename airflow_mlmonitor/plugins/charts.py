@@ -78,6 +78,10 @@ def _bounds(values: Sequence[float], y_range: tuple[float, float] | None) -> tup
     return (low, high) if high > low else (low - 1.0, high + 1.0)
 
 
+def _runs(count: int) -> str:
+    return "1 run" if count == 1 else f"{count} runs"
+
+
 def render_svg(series: Series) -> str:
     """An accessible SVG line chart of ``series`` (title, axis bounds, one linked dot per run)."""
     values = [p.value for p in series.points]
@@ -112,6 +116,6 @@ def render_svg(series: Series) -> str:
             f'<a href="{escape(point.href)}"><circle cx="{x}" cy="{y}" r="4" fill="{colour}">'
             f"<title>{escape(point.label)}</title></circle></a>"
         )
-    parts.append(f'<text x="{_PAD_LEFT}" y="{HEIGHT - 4}" class="axis">{len(values)} runs, oldest left</text>')
+    parts.append(f'<text x="{_PAD_LEFT}" y="{HEIGHT - 4}" class="axis">{_runs(len(values))}, oldest left</text>')
     parts.append("</svg>")
     return "".join(parts)

@@ -80,10 +80,19 @@ def results_page(
         for s in build_series(items, page)
     ]
     blank = {"check": "", "status": "", "summary": "", "finished_at": None}
-    rows = [{**blank, **item, "page": page(item), "status_class": status_class(item.get("status"))} for item in items]
+    rows = [
+        {**blank, **item, "page": page(item), "status_class": status_class(item.get("status")),
+         "finished": _short_time(item.get("finished_at"))}
+        for item in items
+    ]
     return render(
         "results.html", items=rows, charts=charts, dag_ids=dag_ids, checks=CHECK_KINDS, filters=filters
     )
+
+
+def _short_time(iso: Any) -> str:
+    """``2024-01-01T10:00:00.123456+00:00`` -> ``2024-01-01 10:00:00`` (the API keeps the full value)."""
+    return str(iso)[:19].replace("T", " ") if iso else ""
 
 
 def message_page(heading: str, message: str) -> str:

@@ -178,7 +178,10 @@ def test_report_scripts_run_in_a_sandbox_and_every_try_is_linked(page, base_url:
 
 
 def test_nav_page_shows_trend_charts(page, base_url: str):
-    page.goto(f"{base_url}/plugin/mlmonitor")
+    page.goto(f"{base_url}/")
+    page.get_by_role("button", name="Browse").click()
+    page.get_by_role("menuitem", name="ML Monitor").click()
+    page.wait_for_url("**/plugin/mlmonitor")
     nav = page.frame_locator('iframe[title="ML Monitor"]')
     chart = nav.locator('svg.trend[aria-label="ui_checks_a.drift: drift_share"]')
     chart.wait_for()
