@@ -95,6 +95,7 @@ CONNECTION_TYPES: list[dict[str, Any]] = [
 EXTRA_LINKS: list[str] = ["airflow_mlmonitor.links.reports.MonitoringReportLink"]
 NOTIFICATIONS: list[str] = [
     "airflow_mlmonitor.notifications.statsd.StatsdNotifier",
+    "airflow_mlmonitor.notifications.mlflow.MLflowRollbackNotifier",
 ]
 INTEGRATIONS: list[dict[str, Any]] = []
 

@@ -24,6 +24,11 @@ from airflow.sdk import DAG
 from airflow_mlmonitor.operators.mlflow import (
     MLflowModelComparisonOperator, MLflowPromoteModelOperator, MLflowRollbackOperator)
 from airflow_mlmonitor.sensors.mlflow import MLflowModelVersionSensor
+from airflow_mlmonitor.notifications.mlflow import rollback_model_on_failure
+from airflow.providers.standard.operators.python import PythonOperator
+
+def canary():
+    raise RuntimeError("canary error rate too high")
 
 M = {models!r}
 RULES = {rules!r}
@@ -56,6 +61,10 @@ with DAG("mlflow_ops", schedule=None, start_date=pendulum.datetime(2024, 1, 1)) 
     MLflowRollbackOperator(task_id="rollback_nowhere", model_name=M["nowhere"], **kw)
     MLflowPromoteModelOperator(task_id="promote", model_name=M["promote_op"], version="latest", **kw)
     MLflowModelVersionSensor(task_id="wait_poke", model_name=M["sensor"], poke_interval=1, timeout=60, **kw)
+    PythonOperator(task_id="canary", python_callable=canary, on_failure_callback=[
+        rollback_model_on_failure(model_name=M["notified"], reason="canary failed", **kw),
+        rollback_model_on_failure(model_name="no-such-model", **kw),  # logged, never raises
+    ])
     MLflowModelVersionSensor(task_id="wait_deferred", model_name=M["sensor"], deferrable=True,
                              poke_interval=1, timeout=60, **kw)
 '''
@@ -66,7 +75,7 @@ def setup(mlflow_server, server_client):
     client = server_client
     models = {key: unique_name(key) for key in (
         "promote", "reject", "boundary", "no_baseline", "first_model", "missing", "rollback", "retried",
-        "nowhere", "promote_op", "sensor")}
+        "nowhere", "promote_op", "sensor", "notified")}
 
     def with_champion(key, candidate):
         v1, _ = register_versions(client, models[key], [BASE, candidate])
@@ -80,7 +89,7 @@ def setup(mlflow_server, server_client):
     with_champion("sensor", BASE)
     register_versions(client, models["no_baseline"], [BASE])
     register_versions(client, models["first_model"], [BASE])
-    for key in ("rollback", "retried"):
+    for key in ("rollback", "retried", "notified"):
         for i, version in enumerate(register_versions(client, models[key], [BASE, BASE, BASE])):
             promote(client, models[key], version, audit=Audit("setup", f"r{i}"))
     register_versions(client, models["nowhere"], [BASE])
@@ -107,7 +116,7 @@ def test_task_states(run):
         "compare_promote": "success", "compare_reject": "skipped", "compare_boundary": "success",
         "no_baseline": "failed", "first_model": "success", "missing_metric": "failed",
         "rollback": "success", "rollback_again": "success", "rollback_retried": "success",
-        "rollback_nowhere": "failed", "promote": "success", "wait_poke": "success", "wait_deferred": "success",
+        "rollback_nowhere": "failed", "promote": "success", "canary": "failed", "wait_poke": "success", "wait_deferred": "success",
     }
 
 
@@ -209,3 +218,11 @@ def test_sensor_poke_and_deferred_return_the_new_version(run, setup):
         value = xcom_value(run, task_id)
         assert value["version"] == "2" and len(value["run_id"]) == 32, task_id
     json.dumps(value)
+
+
+def test_failure_callback_rolls_back(run, setup):
+    client, models = setup
+    assert aliases(client, models["notified"])["champion"] == "2"
+    tags = client.get_model_version(models["notified"], "3").tags
+    assert tags["mlmonitor.rollback_reason"] == "canary failed"
+    assert tags["mlmonitor.rolled_back_by"] == f"mlflow_ops/{run.run_id}"
