@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_mlmonitor.operators._check import Artifacts, BaseCheckOperator
@@ -66,17 +66,20 @@ class DataQualityOperator(BaseCheckOperator):
         self.data_docs = data_docs
         self.data_conn_id = data_conn_id
 
-    def render_template_fields(self, context: Context, jinja_env: jinja2.Environment | None = None) -> None:
-        """Render templates, but leave callables alone: Airflow would call them with the context,
-        while ``data``/``expectations`` callables take no arguments and run in :meth:`run_check`."""
-        held = {name: getattr(self, name) for name in self.template_fields if callable(getattr(self, name))}
-        for name in held:
-            setattr(self, name, None)  # falsy fields are not rendered
-        try:
-            super().render_template_fields(context, jinja_env)
-        finally:
-            for name, value in held.items():
-                setattr(self, name, value)
+    def _do_render_template_fields(
+        self,
+        parent: Any,
+        template_fields: Iterable[str],
+        context: Context,
+        jinja_env: jinja2.Environment,
+        seen_oids: set[int],
+    ) -> None:
+        """Render templates but leave callables alone: Airflow would call them with the context,
+        while ``data``/``expectations`` callables take no arguments and run in :meth:`run_check`.
+        (Airflow's documented override point; mapped tasks render through it too.)"""
+        if parent is self:
+            template_fields = [name for name in template_fields if not callable(getattr(self, name, None))]
+        super()._do_render_template_fields(parent, template_fields, context, jinja_env, seen_oids)
 
     def run_check(self, context: Context) -> tuple[CheckResult, Artifacts]:
         from airflow_mlmonitor.data import describe, load_frame

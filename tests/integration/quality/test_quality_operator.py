@@ -86,6 +86,7 @@ with DAG("quality_checks", schedule=None, start_date=pendulum.datetime(2024, 1, 
     DataQualityOperator(task_id="mostly_missed", data=DATA, expectations={above_boundary!r})
     DataQualityOperator(task_id="suite_file", data="{{{{ params.data_path }}}}", expectations={suite_file!r})
     DataQualityOperator(task_id="callables", data=load_customers, expectations=customers_suite)
+    DataQualityOperator.partial(task_id="mapped", expectations=customers_suite).expand(data=[DATA, DATA])
     DataQualityOperator(task_id="missing_column", data=DATA, expectations={missing_column!r})
     DataQualityOperator(task_id="unknown_type", data=DATA, expectations={unknown_type!r})
 '''
@@ -129,6 +130,8 @@ def test_task_states_follow_on_failure_and_mostly(quality_run):
         "mostly_missed": "failed",
         "suite_file": "success",
         "callables": "success",
+        "mapped[0]": "success",
+        "mapped[1]": "success",
         "missing_column": "failed",
         "unknown_type": "failed",
     }
@@ -211,6 +214,8 @@ def test_suite_file_templated_path_and_callables(quality_run):
     from_code = xcom_value(quality_run, "callables")
     assert from_code["status"] == "passed" and from_code["suite_name"] == "from_code"
     assert from_code["metrics"]["row_count"] == ROWS
+    mapped = xcom_value(quality_run, "mapped", map_index=1)  # mapped tasks keep the suite callable too
+    assert mapped["status"] == "passed" and mapped["suite_name"] == "from_code"
 
 
 def test_bad_input_fails_the_task_and_writes_nothing(quality_run):
