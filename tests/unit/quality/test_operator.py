@@ -57,3 +57,18 @@ def test_result_format_values(value, expected):
 def test_bad_result_format_is_a_clear_error(value):
     with pytest.raises(InvalidInputError, match=r"result_format must be one of BOOLEAN_ONLY, BASIC, SUMMARY, COMPLETE"):
         normalize_result_format(value)
+
+
+def test_quality_domain_imports_neither_airflow_nor_gx():
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        "import json, sys\n"
+        "import airflow_mlmonitor.quality.check\n"
+        "print(json.dumps([m for m in ('airflow', 'great_expectations', 'pandas') if m in sys.modules]))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == []
