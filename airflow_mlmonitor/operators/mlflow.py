@@ -149,8 +149,8 @@ class MLflowPromoteModelOperator(BaseOperator):
                        previous_alias=self.previous_alias, audit=audit_from(context))
         if done.changed:
             emit_model_event("promotion", self.model_name, self.statsd_conn_id, self.log)
-            self.log.info("MLMONITOR promoted %s version %s to @%s (was %s)", self.model_name, version,
-                          self.alias, done.previous_version)
+            self.log.info("MLMONITOR promoted %s version %s to @%s (previous holder: %s)", self.model_name,
+                          version, self.alias, done.previous_version or "none")
         else:
             self.log.info("%s version %s already holds @%s: nothing to do", self.model_name, version, self.alias)
         return done.to_dict()

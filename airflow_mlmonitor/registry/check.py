@@ -85,7 +85,7 @@ def comparison_result(outcome: ComparisonOutcome, promotion: Mapping[str, Any] |
         if comp.passed
         else f"reject (failed: {', '.join(comp.failed_metrics)})"
     )
-    summary = f"{outcome.model_name}: {outcome.candidate.label} vs {against}: {verdict}"
+    summary = f"{outcome.candidate.label} vs {against}: {verdict}"
     if promotion:
         summary += f"; promoted to @{promotion['alias']}"
     return CheckResult(
