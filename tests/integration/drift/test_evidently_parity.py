@@ -190,3 +190,15 @@ def test_one_run_gives_verdicts_and_the_report():
     snapshot = json.loads(artifacts["evidently.json"])
     reported = {m["config"]["column"]: m["value"] for m in snapshot["metrics"] if "column" in m["config"]}
     assert reported == {v.name: v.score for v in verdicts}  # the stored snapshot is the run behind the verdicts
+
+
+def test_types_come_from_current_as_in_evidently():
+    rng = np.random.default_rng(12)
+    # 50 distinct integers / 300 distinct strings in reference, few in current: categorical, as Evidently reads current
+    reference = pd.DataFrame({"k": rng.integers(0, 50, 400), "s": rng.choice([f"v{i}" for i in range(300)], 400)})
+    current = pd.DataFrame({"k": rng.integers(0, 8, 200), "s": rng.choice(["a", "b"], 200)})
+    columns, count, share, _ = ours(reference, current)
+    theirs = evidently_direct(current, reference)
+    assert_same(columns, theirs["columns"])
+    assert (count, share) == (theirs["count"], theirs["share"])
+    assert columns["k"]["method"] == columns["s"]["method"] == "chisquare"
