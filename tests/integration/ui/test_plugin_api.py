@@ -153,6 +153,18 @@ def test_reports_on_object_storage_are_served(api, ui_runs: UiRuns, monkeypatch:
     assert {(r["run_id"], r["task_id"]) for r in results} == {(run.run_id, "drift"), (run.run_id, "quality")}
 
 
+def test_monitoring_report_extra_link_opens_that_tries_report(api, ui_runs: UiRuns):
+    from tests.fixtures.airflow import xcom_value
+
+    run = ui_runs.latest(READABLE_DAG)
+    link = xcom_value(run, "drift", key="_link_MonitoringReportLink")
+    assert link.startswith("http://airflow.test/mlmonitor/reports/")  # absolute, from [api] base_url
+    assert link.endswith("try_number=2")  # the try that ran last
+    response = api.get(link, headers=api.token("scoped"))
+    assert response.status_code == 200 and "Drift report for drift" in response.text
+    assert response.headers["content-security-policy"] == REPORT_CSP
+
+
 # -- the task tab ---------------------------------------------------------------------------------
 def test_task_tab_shows_header_tries_and_the_report(api, ui_runs: UiRuns):
     run = ui_runs.latest(READABLE_DAG)
