@@ -30,6 +30,7 @@ from airflow_mlmonitor.registry.refs import alias_version, get_registered_model,
 TAG = "mlmonitor."
 HISTORY_TAG = TAG + "history."
 MAX_HISTORY = 100
+RETRY_SCAN = 20  # how many recent holders a retry inspects for this DAG run's earlier rollback
 
 
 @dataclasses.dataclass(frozen=True)
@@ -177,7 +178,8 @@ def rollback(
     model = get_registered_model(client, model_name)
     current = alias_version(client, model_name, alias, model)
     history = read_history(client, model_name, alias, model)
-    done = _previous_rollback(client, model_name, alias, [*history, *([current] if current else [])], audit)
+    recent = [*([current] if current else []), *reversed(history[-RETRY_SCAN:])]
+    done = _previous_rollback(client, model_name, alias, recent, audit)
     if done is not None:
         bad, target = done
         if current == bad and target:  # a retry after a crash between tagging and moving the alias

@@ -98,13 +98,20 @@ def setup(mlflow_server, server_client):
 
 
 @pytest.fixture(scope="module")
-def run(setup, airflow_db):
+def run(setup, airflow_db, statsd_daemon):
+    from airflow_mlmonitor.hooks.statsd import reset_statsd_clients
     from tests.fixtures.airflow import DagRunner
 
     _, models = setup
     runner = DagRunner()
     dag = runner.load_source(DAG_SOURCE.format(models=models, rules=RULES, conn=SERVER_CONN_ID), "mlflow_ops")
-    return runner.run(dag)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("AIRFLOW_CONN_STATSD_DEFAULT", statsd_daemon.conn_uri())
+        reset_statsd_clients()
+        try:
+            return runner.run(dag)
+        finally:
+            reset_statsd_clients()
 
 
 def aliases(client, name):
@@ -226,3 +233,17 @@ def test_failure_callback_rolls_back(run, setup):
     tags = client.get_model_version(models["notified"], "3").tags
     assert tags["mlmonitor.rollback_reason"] == "canary failed"
     assert tags["mlmonitor.rolled_back_by"] == f"mlflow_ops/{run.run_id}"
+
+
+def test_registry_events_reach_statsd(run, setup, statsd_daemon):
+    _, models = setup
+    statsd_daemon.sync()
+    counters = statsd_daemon.counters("mlmonitor.model.")
+    assert counters[f"mlmonitor.model.promotion.{models['promote']}"] == 1
+    assert counters[f"mlmonitor.model.promotion.{models['promote_op']}"] == 1
+    assert counters[f"mlmonitor.model.rejection.{models['reject']}"] == 1
+    assert counters[f"mlmonitor.model.rollback.{models['rollback']}"] == 1  # the no-op second rollback emits nothing
+    assert f"mlmonitor.model.promotion.{models['reject']}" not in counters
+    gauges = statsd_daemon.gauges("mlmonitor.model.metric_delta.")
+    assert gauges[f"mlmonitor.model.metric_delta.{models['promote']}.accuracy"] == pytest.approx(0.02)
+    assert gauges[f"mlmonitor.model.metric_delta.{models['promote']}.log_loss"] == pytest.approx(-0.05)

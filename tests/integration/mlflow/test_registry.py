@@ -23,15 +23,23 @@ RULES = [{"metric": "accuracy", "min_absolute_change": 0.01}]
 
 
 @pytest.fixture(params=["server", "sqlite"])
-def client(request):
+def any_client(request):
+    """Both backends: for the tests whose REST round trips matter most (the operator tests in
+    test_operators.py cover the rest against the server)."""
     return request.getfixturevalue(f"{request.param}_client")
+
+
+@pytest.fixture
+def client(sqlite_client):
+    return sqlite_client
 
 
 def aliases(client, name):
     return {k: str(v) for k, v in client.get_registered_model(name).aliases.items()}
 
 
-def test_references_resolve_to_versions_and_runs(client):
+def test_references_resolve_to_versions_and_runs(any_client):
+    client = any_client
     name = unique_name()
     v1, v2 = register_versions(client, name, [{"accuracy": 0.8}, {"accuracy": 0.9}])
     client.set_registered_model_alias(name, "champion", v1)
@@ -98,7 +106,8 @@ def test_promotion_moves_aliases_and_tags_the_version(client):
     assert promote(client, name, v2).changed is False
 
 
-def test_rollbacks_walk_back_through_the_history(client):
+def test_rollbacks_walk_back_through_the_history(any_client):
+    client = any_client
     name = unique_name()
     v1, v2, v3, v4 = register_versions(client, name, [{"accuracy": a} for a in (0.7, 0.8, 0.85, 0.9)])
     for i, version in enumerate((v1, v2, v3)):
