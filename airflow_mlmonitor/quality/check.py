@@ -15,7 +15,7 @@ from airflow_mlmonitor.quality.interpret import interpret_validation, to_check_r
 from airflow_mlmonitor.quality.report import render_data_docs, render_report
 from airflow_mlmonitor.quality.suite import build_gx_suite, check_columns, load_suite
 from airflow_mlmonitor.quality.types import SuiteSpec
-from airflow_mlmonitor.quality.validate import normalize_result_format, run_validation
+from airflow_mlmonitor.quality.validate import normalize_result_format, quiet_gx_logs, run_validation
 from airflow_mlmonitor.results import CheckResult, to_native
 
 if TYPE_CHECKING:
@@ -32,6 +32,7 @@ class PreparedSuite:
 
 def prepare_suite(expectations: Any, *, name: str = "mlmonitor") -> PreparedSuite:
     """Read ``expectations`` (configs, suite file or callable) and build the GX suite."""
+    quiet_gx_logs()
     spec = load_suite(expectations, name=name)
     return PreparedSuite(spec=spec, gx_suite=build_gx_suite(spec))
 

@@ -6,6 +6,8 @@ no progress bars clutter the task log.
 
 from __future__ import annotations
 
+import copy
+import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +31,14 @@ def normalize_result_format(value: Any) -> str | dict[str, Any]:
     )
 
 
+def quiet_gx_logs() -> None:
+    """GX logs hundreds of INFO lines on import (docs decorators, registry); task logs run at INFO.
+    Raise GX's logger to WARNING unless the user configured it."""
+    logger = logging.getLogger("great_expectations")
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.WARNING)
+
+
 def ephemeral_context() -> Any:
     """An in-memory GX data context with analytics and progress bars off."""
     import great_expectations as gx
@@ -47,8 +57,20 @@ def ephemeral_context() -> Any:
 
 
 def run_validation(frame: pd.DataFrame, suite: Any, result_format: str | Mapping[str, Any] = "SUMMARY") -> Any:
-    """Validate ``frame`` against a ``gx.ExpectationSuite``; return GX's validation result object."""
+    """Validate ``frame`` against a ``gx.ExpectationSuite``; return GX's validation result object.
+
+    Runs GX's production path, a ``ValidationDefinition`` over a whole-dataframe batch definition,
+    which fingerprints the frame once (``Batch.validate`` fetches the batch twice, hashing every
+    row twice).
+    """
+    import great_expectations as gx
+
     context = ephemeral_context()
     asset = context.data_sources.add_pandas(name="mlmonitor").add_dataframe_asset(name="data")
-    batch = asset.add_batch_definition_whole_dataframe("data").get_batch(batch_parameters={"dataframe": frame})
-    return batch.validate(suite, result_format=result_format)
+    batch_definition = asset.add_batch_definition_whole_dataframe("data")
+    expectations = [copy.copy(e) for e in suite.expectations]  # adding binds them to the suite
+    suite = context.suites.add(gx.ExpectationSuite(name=suite.name, expectations=expectations))
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(name="mlmonitor", data=batch_definition, suite=suite)
+    )
+    return definition.run(batch_parameters={"dataframe": frame}, result_format=result_format)
