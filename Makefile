@@ -13,7 +13,8 @@ DEMO_ENV := AIRFLOW_HOME=$(DEMO_HOME)/airflow \
 	AIRFLOW_CONN_MLFLOW_DEFAULT='{"conn_type": "mlflow", "host": "sqlite:///$(DEMO_HOME)/mlflow/mlflow.db", "extra": {"artifact_location": "$(DEMO_HOME)/mlflow/artifacts"}}' \
 	GX_ANALYTICS_ENABLED=False MLFLOW_ENABLE_TELEMETRY=false DO_NOT_TRACK=1
 # Example DAGs run by `make demo`, in order (dag ids).
-DEMO_DAGS ?= $(shell sed -n 's/^DEMO_DAG_ID = "\(.*\)"/\1/p' example_dags/*.py 2>/dev/null)
+# A file lists its ids as `DEMO_DAG_ID = "id"` or `DEMO_DAG_IDS = ("id1", "id2")`.
+DEMO_DAGS ?= $(shell grep -h -E '^DEMO_DAG_IDS? = ' example_dags/*.py 2>/dev/null | grep -o '"[^"]*"' | tr -d '"')
 
 .PHONY: install test test-unit lint docs demo bench clean ci
 
