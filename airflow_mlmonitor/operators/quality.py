@@ -21,7 +21,8 @@ class DataQualityOperator(BaseCheckOperator):
     ``metrics.evaluated_expectations``, ``metrics.successful_expectations``,
     ``metrics.unsuccessful_expectations``, ``metrics.row_count``, ``suite_name`` and
     ``failed_expectations`` (``[{"expectation_type", "column", "unexpected_count",
-    "unexpected_percent", "success_percent", "mostly", "observed_value", "sample_unexpected"}]``).
+    "unexpected_percent", "success_percent", "mostly", "expected", "observed_value",
+    "sample_unexpected"}]``).
     It is pushed before the task fails or skips. The HTML report (extra link "Monitoring report")
     and GX's full result (``validation_result.json``) go to the report store, one folder per try.
 
