@@ -21,7 +21,7 @@ from airflow_mlmonitor.exceptions import ReportStoreError
 from airflow_mlmonitor.plugins import pages
 from airflow_mlmonitor.plugins.results import MAX_LIMIT, recent_results
 from airflow_mlmonitor.reports.keys import ReportKey, parse_map_index
-from airflow_mlmonitor.reports.store import REPORT_FILE, ReportStore
+from airflow_mlmonitor.reports.store import REPORT_FILE, RESULT_FILE, ReportStore
 from airflow_mlmonitor.results import CHECK_KINDS
 
 #: Reports are third-party HTML (Evidently, GX): their scripts run in an opaque origin, so they
@@ -95,7 +95,9 @@ def _readable_dag_ids(user: Any, candidates: set[str]) -> set[str]:
     }
 
 
-def _results(user: Any, dag_id: str | None, task_id: str | None, check: str | None, limit: int) -> tuple[list, list]:
+def _results(
+    user: Any, dag_id: str | None, task_id: str | None, check: str | None, limit: int
+) -> tuple[list[dict[str, Any]], list[str]]:
     if check is not None and check not in CHECK_KINDS:
         raise HTTPException(400, f"Unknown check {check!r}: use one of {', '.join(CHECK_KINDS)}.")
     store = ReportStore.from_conf()
@@ -135,7 +137,7 @@ def task_tab(
     try:
         key = _resolve(dag_id, run_id, task_id, map_index, try_number)
         tries = store.tries(key.dag_id, key.run_id, key.task_id, key.map_index)
-        result = store.read_result(key) if store.exists(key, "result.json") else {}
+        result = store.read_result(key) if store.exists(key, RESULT_FILE) else {}
         has_report = store.exists(key, REPORT_FILE)
     except HTTPException as err:
         return _message(err.status_code, "ML Monitor", str(err.detail))
@@ -153,7 +155,7 @@ def api_results(
 ) -> JSONResponse:
     """``{"results": [...]}``: latest-try check results, newest run first, readable DAGs only."""
     items, _ = _results(user, dag_id, task_id, check, limit)
-    return JSONResponse({"results": items}, headers={"X-Content-Type-Options": "nosniff"})
+    return JSONResponse({"results": items}, headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-cache"})
 
 
 def results_page(
