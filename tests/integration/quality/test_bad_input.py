@@ -49,3 +49,12 @@ def test_complete_result_format_keeps_the_xcom_result_small():
     assert len(result.to_json()) < 2000
     full = json.loads(artifacts["validation_result.json"])  # GX's complete result goes to the report store
     assert len(full["results"][0]["result"]["unexpected_index_list"]) == 400
+
+
+def test_one_prepared_suite_validates_again_in_the_same_process():
+    from airflow_mlmonitor.quality.check import prepare_suite, run_quality_check
+
+    suite = prepare_suite(NOT_NULL, name="twice")
+    first, _ = run_quality_check(frame(), suite)
+    second, _ = run_quality_check(frame().dropna(), suite)  # GX binds expectations to a suite when saved
+    assert (first.passed, second.passed) == (False, True)
