@@ -9,6 +9,7 @@ Built by :func:`create_app` when the API server first reads the plugin's ``fasta
 from __future__ import annotations
 
 import functools
+import logging
 from typing import Annotated, Any
 
 from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity, DagDetails
@@ -23,6 +24,8 @@ from airflow_mlmonitor.plugins.results import MAX_LIMIT, recent_results
 from airflow_mlmonitor.reports.keys import ReportKey, parse_map_index
 from airflow_mlmonitor.reports.store import REPORT_FILE, RESULT_FILE, ReportStore
 from airflow_mlmonitor.results import CHECK_KINDS
+
+log = logging.getLogger(__name__)
 
 #: Reports are third-party HTML (Evidently, GX): their scripts run in an opaque origin, so they
 #: cannot read the user's cookies or call the API as the user, even if a column name holds markup.
@@ -70,6 +73,9 @@ def _resolve(dag_id: str, run_id: str, task_id: str, map_index: str | None, try_
         tries = ReportStore.from_conf().tries(dag_id, run_id, task_id, probe.map_index)
     except ReportStoreError as err:
         raise HTTPException(400, str(err)) from None
+    except OSError as err:  # remote storage unreachable, credentials, permissions
+        log.warning("mlmonitor: could not list the report store: %s", err)
+        raise HTTPException(502, f"Could not list the report store ({type(err).__name__}); see the API server log.") from err
     if not tries or (try_number is not None and probe.try_number not in tries):
         raise HTTPException(404, _NO_REPORT)
     return probe if try_number is not None else ReportKey(dag_id, run_id, task_id, probe.map_index, tries[-1])
