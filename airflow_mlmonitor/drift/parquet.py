@@ -87,17 +87,24 @@ class ParquetColumns:
         series.name = name
         return series
 
+    def __getitem__(self, name: str) -> pd.Series:
+        """``source[name]``: one column, so DataFrame-style column code works one column at a time."""
+        return self.column(name)
+
     def empty_frame(self) -> pd.DataFrame:
         """A zero-row DataFrame with the file's columns and dtypes (for column type resolution)."""
         return self._file().schema_arrow.empty_table().to_pandas()
 
-    def sample(self, size: int, seed: int) -> pd.DataFrame:
+    def sample(self, size: int | None, seed: int) -> pd.DataFrame:
         """A seeded uniform sample of ``size`` rows (all rows when the file is smaller), column by column."""
+        return self.sample_columns(self.columns, size, seed)
+
+    def sample_columns(self, columns: list[str], size: int | None, seed: int) -> pd.DataFrame:
+        """:meth:`sample` restricted to ``columns`` (read one at a time; rows in file order)."""
         import numpy as np
         import pandas as pd
 
-        if size >= self.num_rows:
-            rows = np.arange(self.num_rows)
-        else:
-            rows = np.sort(np.random.default_rng(seed).choice(self.num_rows, size=size, replace=False))
-        return pd.DataFrame({name: self.column(name).iloc[rows].reset_index(drop=True) for name in self.columns})
+        if size is None or size >= self.num_rows:
+            return pd.DataFrame({name: self.column(name) for name in columns})
+        rows = np.sort(np.random.default_rng(seed).choice(self.num_rows, size=size, replace=False))
+        return pd.DataFrame({name: self.column(name).iloc[rows].reset_index(drop=True) for name in columns})

@@ -36,6 +36,32 @@ def _release(source: Any) -> Any:
     return source.func if isinstance(source, CallableSource) else source
 
 
+def _open_input(source: Any, conn_id: str | None, name: str) -> Any:
+    """A parquet file becomes a column source (the drift engine reads it column by column);
+    any other input is loaded as a DataFrame."""
+    import os
+
+    from airflow_mlmonitor.data import _URL, describe, load_frame
+    from airflow_mlmonitor.drift.parquet import ParquetColumns, is_parquet
+    from airflow_mlmonitor.exceptions import InvalidInputError
+
+    if not is_parquet(source):
+        return load_frame(source, conn_id=conn_id, name=name)
+    if isinstance(source, (str, os.PathLike)) and conn_id is None and not _URL.match(str(source)):
+        data = ParquetColumns(source, name=name)
+    else:
+        from airflow.sdk import ObjectStoragePath
+
+        path = source if isinstance(source, ObjectStoragePath) else ObjectStoragePath(str(source), conn_id=conn_id)
+        data = ParquetColumns(lambda: path.open("rb"), name=name)
+    if data.num_rows == 0 or not data.columns:
+        raise InvalidInputError(
+            f"{name}: {describe(source)} is empty ({data.num_rows} rows x {len(data.columns)} columns); "
+            "a check needs at least one row and one column."
+        )
+    return data
+
+
 class DriftReportOperator(BaseCheckOperator):
     """Compare ``current`` with ``reference`` using Evidently's ``DataDriftPreset``.
 
@@ -58,6 +84,9 @@ class DriftReportOperator(BaseCheckOperator):
     :param threshold: drift threshold for every column; ``num_threshold``, ``cat_threshold``,
         ``per_column_threshold`` likewise. None = the method's default.
     :param data_conn_id: connection for remote ``reference``/``current`` URLs.
+    :param report_sample_size: the HTML report is rendered by Evidently from a seeded sample of at
+        most this many rows per input (the page says so); verdicts and XCom scores always come from
+        the full data. None renders from the full data. Parquet inputs are read column by column.
     :param on_failure: ``"warn"`` (default), ``"fail"`` or ``"skip"`` when drift is detected.
     """
 
@@ -99,6 +128,7 @@ class DriftReportOperator(BaseCheckOperator):
         cat_threshold: float | None = None,
         per_column_threshold: Mapping[str, float] | None = None,
         data_conn_id: str | None = None,
+        report_sample_size: int | None = 100_000,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -117,17 +147,18 @@ class DriftReportOperator(BaseCheckOperator):
         self.cat_threshold = cat_threshold
         self.per_column_threshold = per_column_threshold
         self.data_conn_id = data_conn_id
+        self.report_sample_size = report_sample_size
 
     def run_check(self, context: Context) -> tuple[CheckResult, Artifacts]:
-        from airflow_mlmonitor.data import load_frame
         from airflow_mlmonitor.drift.columns import plan_columns
+        from airflow_mlmonitor.drift.engine import compute_column_drift
         from airflow_mlmonitor.drift.evidently import render_report
         from airflow_mlmonitor.drift.result import build_drift_result
-        from airflow_mlmonitor.drift.verdicts import compute_column_drift
+        from airflow_mlmonitor.drift.sampling import add_note, report_frame, sample_note
 
         options = self._options()
-        reference = load_frame(_release(self.reference), conn_id=self.data_conn_id, name="reference")
-        current = load_frame(_release(self.current), conn_id=self.data_conn_id, name="current")
+        reference = _open_input(_release(self.reference), self.data_conn_id, "reference")
+        current = _open_input(_release(self.current), self.data_conn_id, "current")
         plan = plan_columns(
             reference,
             current,
@@ -139,8 +170,13 @@ class DriftReportOperator(BaseCheckOperator):
             self.log.warning("%s", note)
         if plan.ignored:
             self.log.info("Columns not drift-tested (as in Evidently): %s", plan.ignored)
-        verdicts = compute_column_drift(reference, current, options, plan.column_types)
-        artifacts = render_report(reference, current, options, plan.column_types)
+        verdicts = compute_column_drift(reference, current, options, plan.column_types)  # full data
+        sampled = [report_frame(d, list(plan.column_types), self.report_sample_size) for d in (reference, current)]
+        artifacts = render_report(sampled[0], sampled[1], options, plan.column_types)
+        sample_message = sample_note(len(reference), len(current), (len(sampled[0]), len(sampled[1])))
+        if sample_message:
+            self.log.info("%s", sample_message)
+            artifacts["report.html"] = add_note(artifacts["report.html"], sample_message)
         result = build_drift_result(
             verdicts, options, reference_rows=len(reference), current_rows=len(current), ignored_columns=plan.ignored
         )
