@@ -3,7 +3,7 @@ the ``on_failure`` policy. Subclasses implement :meth:`BaseCheckOperator.run_che
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.sdk import BaseOperator
@@ -43,6 +43,16 @@ class BaseCheckOperator(BaseOperator):
         super().__init__(**kwargs)
         self.on_failure = on_failure or self.default_on_failure
         self.statsd_conn_id = statsd_conn_id
+
+    def _do_render_template_fields(
+        self, parent: Any, template_fields: Iterable[str], context: Context, jinja_env: Any, seen_oids: set[int]
+    ) -> None:
+        """Render templates but leave callables alone: Airflow would call a callable template field
+        with the context, while ``data``/``reference``/``current``/``expectations`` callables take no
+        arguments and run in :meth:`run_check` (Airflow's override point; mapped tasks use it too)."""
+        if parent is self:
+            template_fields = [name for name in template_fields if not callable(getattr(self, name, None))]
+        super()._do_render_template_fields(parent, template_fields, context, jinja_env, seen_oids)
 
     def run_check(self, context: Context) -> tuple[CheckResult, Artifacts]:
         """Run the check; return the raw result and the files to store with it."""

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_mlmonitor.operators._check import Artifacts, BaseCheckOperator
 
 if TYPE_CHECKING:
-    import jinja2
     from airflow.sdk import Context
 
     from airflow_mlmonitor.results import CheckResult
@@ -66,21 +65,6 @@ class DataQualityOperator(BaseCheckOperator):
         self.suite_name = suite_name
         self.data_docs = data_docs
         self.data_conn_id = data_conn_id
-
-    def _do_render_template_fields(
-        self,
-        parent: Any,
-        template_fields: Iterable[str],
-        context: Context,
-        jinja_env: jinja2.Environment,
-        seen_oids: set[int],
-    ) -> None:
-        """Render templates but leave callables alone: Airflow would call them with the context,
-        while ``data``/``expectations`` callables take no arguments and run in :meth:`run_check`.
-        (Airflow's documented override point; mapped tasks render through it too.)"""
-        if parent is self:
-            template_fields = [name for name in template_fields if not callable(getattr(self, name, None))]
-        super()._do_render_template_fields(parent, template_fields, context, jinja_env, seen_oids)
 
     def run_check(self, context: Context) -> tuple[CheckResult, Artifacts]:
         from airflow_mlmonitor.data import describe, load_frame
