@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.fixtures.ui import DRIFT_EXAMPLE_DAG, READABLE_DAG, UiRuns
 
@@ -151,7 +152,7 @@ def open_tab(page: Any, base_url: str, dag_id: str, run_id: str, task_id: str) -
 
 def test_task_tab_renders_the_evidently_report(page, base_url: str, drift_example_run: Any):
     tab = open_tab(page, base_url, DRIFT_EXAMPLE_DAG, drift_example_run.run_id, "feature_drift")
-    assert tab.locator("header.result .badge").inner_text() == "warned"
+    expect(tab.locator("header.result .badge")).to_have_text("warned")
     assert "2/5 columns drifted" in tab.locator("header.result .summary").inner_text()
     report = tab.frame_locator("iframe.report")
     # Evidently's report is a JavaScript app: this text exists only once its scripts have run.
@@ -165,7 +166,7 @@ def test_task_tab_renders_the_evidently_report(page, base_url: str, drift_exampl
 def test_report_scripts_run_in_a_sandbox_and_every_try_is_linked(page, base_url: str, ui_runs: UiRuns):
     run = ui_runs.latest(READABLE_DAG)
     tab = open_tab(page, base_url, READABLE_DAG, run.run_id, "drift")
-    assert tab.locator("header.result .badge").inner_text() == "passed"
+    expect(tab.locator("header.result .badge")).to_have_text("passed")
     assert tab.locator("header.result .tries a").inner_text() == "1"  # the failed first try
     report = tab.frame_locator("iframe.report")
     report.locator("#static").wait_for()
@@ -173,7 +174,8 @@ def test_report_scripts_run_in_a_sandbox_and_every_try_is_linked(page, base_url:
     assert report.locator("#plot").inner_text() == "rendered by script"
     assert report.locator("body").get_attribute("data-parent-access") == "blocked"
     tab.locator("header.result .tries a").click()
-    assert tab.locator("header.result .badge").inner_text() == "failed"
+    expect(tab.locator("header.result .tries strong")).to_have_text("1")  # waits for the navigation
+    expect(tab.locator("header.result .badge")).to_have_text("failed")
     page.screenshot(path=str(ARTIFACTS / "ui-task-tab-first-try.png"), full_page=True)
 
 
