@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from airflow.sdk import BaseNotifier
+from airflow_mlmonitor.notifications._base import SafeNotifier
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
 
-class MLflowRollbackNotifier(BaseNotifier):
+class MLflowRollbackNotifier(SafeNotifier):
     """Roll ``alias`` of ``model_name`` back, exactly like ``MLflowRollbackOperator``, from an
     ``on_failure_callback`` (task or DAG). Never raises: a registry error is logged and the task
     or run state stays. Idempotent per DAG run, so it can sit on several tasks of one DAG.
@@ -40,20 +40,8 @@ class MLflowRollbackNotifier(BaseNotifier):
         self.mlflow_conn_id = mlflow_conn_id
         self.statsd_conn_id = statsd_conn_id
 
-    def __call__(self, *args: Any) -> None:
-        try:
-            super().__call__(*args)
-        except Exception as err:  # a callback never changes a task's or run's outcome
-            self.log.error("Rollback of %s @%s from a callback failed: %s",
-                           self.model_name, self.alias, err)
-
-    def render_template_fields(self, context: Context, jinja_env: Any = None) -> None:
-        if not any("{" in str(getattr(self, field, "")) for field in self.template_fields):
-            return
-        dag = context.get("dag")
-        if jinja_env is None and dag is not None and not hasattr(dag, "get_template_env"):
-            jinja_env = self.get_template_env(dag=None)
-        super().render_template_fields(context, jinja_env)
+    def on_notify_error(self, err: Exception) -> None:
+        self.log.error("Rollback of %s @%s from a callback failed: %s", self.model_name, self.alias, err)
 
     def notify(self, context: Context) -> None:
         from airflow_mlmonitor.hooks.mlflow import MLflowHook

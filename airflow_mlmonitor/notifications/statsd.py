@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal
 
-from airflow.sdk import BaseNotifier
+from airflow_mlmonitor.notifications._base import SafeNotifier
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -19,7 +19,7 @@ Scope = Literal["auto", "task", "dag_run"]
 SCOPES = ("auto", "task", "dag_run")
 
 
-class StatsdNotifier(BaseNotifier):
+class StatsdNotifier(SafeNotifier):
     """Emit task or DAG-run metrics to StatsD from a callback.
 
     Usage::
@@ -43,22 +43,8 @@ class StatsdNotifier(BaseNotifier):
         self.statsd_conn_id = statsd_conn_id
         self.scope = scope
 
-    def __call__(self, *args: Any) -> None:
-        try:
-            super().__call__(*args)
-        except Exception as err:  # a metrics callback never changes a task's or run's outcome
-            self.log.warning("StatsD notifier failed, metrics not sent: %s", err)
-
-    def render_template_fields(self, context: Context, jinja_env: Any = None) -> None:
-        """Skip Jinja when there is nothing to render (a callback stays in the microseconds), and
-        work under ``dag.test()`` too, whose DAG-callback context holds a serialized DAG without a
-        Jinja environment (``BaseNotifier`` fails there): fall back to a sandboxed one."""
-        if not any("{" in str(getattr(self, field, "")) for field in self.template_fields):
-            return
-        dag = context.get("dag")
-        if jinja_env is None and dag is not None and not hasattr(dag, "get_template_env"):
-            jinja_env = self.get_template_env(dag=None)
-        super().render_template_fields(context, jinja_env)
+    def on_notify_error(self, err: Exception) -> None:
+        self.log.warning("StatsD notifier failed, metrics not sent: %s", err)
 
     def notify(self, context: Context) -> None:
         from airflow_mlmonitor.hooks.statsd import get_telemetry
