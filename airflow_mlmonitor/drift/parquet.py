@@ -8,9 +8,10 @@ callable returning a binary file object), e.g. ``ObjectStoragePath(...).open`` b
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import IO, TYPE_CHECKING, Any
 
 from airflow_mlmonitor.exceptions import DataLoadError, InvalidInputError
@@ -42,27 +43,40 @@ class ParquetColumns:
         self.source = source
         self.name = name
 
-    def _file(self) -> pq.ParquetFile:
+    @contextlib.contextmanager
+    def _file(self) -> Iterator[pq.ParquetFile]:
+        """The parquet file, opened for one read and closed after it (with the opener's handle)."""
         import pyarrow.parquet as pq
 
+        handle = None
         try:
             if isinstance(self.source, (str, os.PathLike)):
-                return pq.ParquetFile(os.path.expanduser(os.fspath(self.source)))
-            return pq.ParquetFile(self.source())
+                parquet_file = pq.ParquetFile(os.path.expanduser(os.fspath(self.source)))
+            else:
+                handle = self.source()
+                parquet_file = pq.ParquetFile(handle)
         except FileNotFoundError as err:
             raise DataLoadError(f"{self.name}: parquet input {self._describe()} does not exist.") from err
         except Exception as err:
+            if handle is not None:
+                handle.close()
             raise DataLoadError(
                 f"{self.name}: cannot read {self._describe()} as parquet: {type(err).__name__}: {err}"
             ) from err
+        try:
+            yield parquet_file
+        finally:
+            parquet_file.close()
+            if handle is not None:
+                handle.close()
 
     def _describe(self) -> str:
         return repr(os.fspath(self.source)) if isinstance(self.source, (str, os.PathLike)) else "(opened file)"
 
     @functools.cached_property
     def _footer(self) -> tuple[list[str], int]:
-        parquet_file = self._file()
-        return list(parquet_file.schema_arrow.names), parquet_file.metadata.num_rows
+        with self._file() as parquet_file:
+            return list(parquet_file.schema_arrow.names), parquet_file.metadata.num_rows
 
     @property
     def columns(self) -> list[str]:
@@ -82,7 +96,8 @@ class ParquetColumns:
                 f"Column {name!r} is not in the {self.name} data {self._describe()}; "
                 f"it has {', '.join(map(repr, self.columns[:20]))}."
             )
-        table = self._file().read(columns=[name], use_threads=False)
+        with self._file() as parquet_file:
+            table = parquet_file.read(columns=[name], use_threads=False)
         series = table.column(0).to_pandas()
         series.name = name
         return series
@@ -93,7 +108,8 @@ class ParquetColumns:
 
     def empty_frame(self) -> pd.DataFrame:
         """A zero-row DataFrame with the file's columns and dtypes (for column type resolution)."""
-        return self._file().schema_arrow.empty_table().to_pandas()
+        with self._file() as parquet_file:
+            return parquet_file.schema_arrow.empty_table().to_pandas()
 
     def sample(self, size: int | None, seed: int) -> pd.DataFrame:
         """A seeded uniform sample of ``size`` rows (all rows when the file is smaller), column by column."""

@@ -70,8 +70,15 @@ def test_a_missing_file_or_column_is_a_clear_error(files, tmp_path):
 
 def test_an_opener_reads_remote_style_files(files):
     folder, frames = files
-    source = ParquetColumns(lambda: open(folder / "current.parquet", "rb"))  # noqa: SIM115
+    handles = []
+
+    def opener():
+        handles.append(open(folder / "current.parquet", "rb"))  # noqa: SIM115
+        return handles[-1]
+
+    source = ParquetColumns(opener)
     assert source.column("city").tolist() == frames["current"]["city"].tolist()
+    assert handles and all(handle.closed for handle in handles)  # no file handle leaks per column read
 
 
 @pytest.mark.parametrize(
