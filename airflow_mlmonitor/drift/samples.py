@@ -38,7 +38,10 @@ def clean(series: pd.Series, column_type: ColumnType, *, name: str, side: str) -
         elif isinstance(series.dtype, np.dtype) and series.dtype.kind == "b":
             values = series.to_numpy().astype(np.int64)
         else:
-            values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+            if isinstance(series.dtype, np.dtype) and series.dtype.kind == "f":
+                values = series.to_numpy(dtype=np.float64)  # no copy for float64
+            else:  # nullable/extension dtypes: NA becomes NaN
+                values = series.to_numpy(dtype=np.float64, na_value=np.nan)
             finite = np.isfinite(values)
             if not finite.all():
                 values = values[finite]

@@ -80,6 +80,20 @@ def _reset_peak() -> None:
         Path("/proc/self/clear_refs").write_text("5")
 
 
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _release_arrow_pool() -> None:
+    """Give back to the OS the buffers pyarrow freed while loading (its pool keeps them otherwise)."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+
+
 def _peak_mb() -> float:
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
@@ -104,6 +118,7 @@ def run_evidently(reference: str, current: str, n_cat: int) -> dict:
         numerical_columns=[c for c, t in types.items() if t == "numerical"],
         categorical_columns=[c for c, t in types.items() if t == "categorical"],
     )
+    _release_arrow_pool()
     _reset_peak()
     start = time.perf_counter()
     snapshot = Report([DataDriftPreset()]).run(
@@ -132,13 +147,16 @@ def run_engine(reference: str, current: str, n_cat: int, mode: str) -> dict:
     else:
         ref, cur = pd.read_parquet(reference), pd.read_parquet(current)
         input_mb = (ref.memory_usage(deep=True).sum() + cur.memory_usage(deep=True).sum()) / 2**20
+    _release_arrow_pool()
     _reset_peak()
+    rss_before = _rss_mb()
     start = time.perf_counter()
     result = compute_column_drift(ref, cur, DriftOptions(), column_types(n_cat), workers=1 if mode == "serial" else None)
     seconds = time.perf_counter() - start
     return {
         "seconds": seconds,
         "peak_mb": _peak_mb(),
+        "rss_before_mb": rss_before,
         "input_mb": input_mb,
         "scores": {c.name: c.score for c in result},
         "drifted": sum(c.drifted for c in result),
