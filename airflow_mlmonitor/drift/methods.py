@@ -20,7 +20,7 @@ from airflow_mlmonitor.drift.samples import ColumnPair
 from airflow_mlmonitor.drift.types import ColumnType
 
 Kernel = Callable[[ColumnPair], float]
-_CHUNK = 1 << 20  # merged values processed per step: bounds temporaries at ~50 MB
+_CHUNK = 1 << 18  # merged values processed per step: bounds temporaries at ~15 MB
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,12 +43,12 @@ def _merged_counts(pair: ColumnPair) -> tuple[np.ndarray, np.ndarray]:
     A stable merge puts reference values before equal current values, so at the last position
     of a run of equal values the counts are exactly ``searchsorted(side="right")`` (scipy's).
     """
-    ref, cur = pair.reference_sorted, pair.current_sorted
-    both = np.concatenate([ref, cur])
+    both = np.concatenate([pair.reference_sorted, pair.current_sorted])
+    pair.drop_sorted()  # ``both`` holds the same values: keep one copy in memory
     order = np.argsort(both, kind="stable")  # two sorted runs: a linear merge
     merged = both[order]
     del both
-    is_current = order >= len(ref)
+    is_current = order >= pair.n_reference
     del order
     current_counts = np.cumsum(is_current, dtype=np.int32 if len(merged) < 2**31 - 1 else np.int64)
     return merged, current_counts

@@ -82,6 +82,11 @@ class ColumnPair:
     def current_sorted(self) -> np.ndarray:
         return np.sort(self.current)
 
+    def drop_sorted(self) -> None:
+        """Forget the sorted copies (they are recomputed if asked for again)."""
+        self.__dict__.pop("reference_sorted", None)
+        self.__dict__.pop("current_sorted", None)
+
     @functools.cached_property
     def counts(self) -> tuple[list[Any], np.ndarray, np.ndarray]:
         """Distinct values of both sides and their counts in reference and current (aligned)."""
