@@ -48,7 +48,9 @@ class FrameColumns:
 
 
 def as_source(data: Any, side: str) -> ColumnSource:
-    return data if hasattr(data, "column") else FrameColumns(data, side=side)
+    import pandas as pd
+
+    return FrameColumns(data, side=side) if isinstance(data, pd.DataFrame) else data
 
 
 def compute_column_drift(

@@ -23,7 +23,9 @@ _BODY = re.compile(r"<body[^>]*>", re.IGNORECASE)
 
 def report_frame(data: Any, columns: Sequence[str], size: int | None, seed: int = SAMPLE_SEED) -> pd.DataFrame:
     """``data`` (DataFrame or column source) restricted to ``columns``, sampled when over ``size`` rows."""
-    if hasattr(data, "sample_columns"):
+    import pandas as pd
+
+    if not isinstance(data, pd.DataFrame):  # a column source (parquet file)
         return data.sample_columns(list(columns), size, seed)
     frame = data[list(columns)]
     if size is None or len(frame) <= size:

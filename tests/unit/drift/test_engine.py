@@ -98,6 +98,12 @@ def test_nan_and_infinities_are_dropped_before_testing():
     assert got == want
 
 
+def test_a_column_named_like_a_method_is_just_a_column():
+    frame = _frame(300).rename(columns={"income": "column"})
+    (drift,) = compute_column_drift(frame, frame, DriftOptions(), {"column": "numerical"})
+    assert drift.name == "column" and drift.drifted is False
+
+
 def test_one_worker_and_two_workers_agree():
     ref, cur = _frame(3000), _frame(2000, shift=1.0)
     assert compute_column_drift(ref, cur, DriftOptions(), TYPES, workers=1) == compute_column_drift(
