@@ -101,6 +101,39 @@ def _check_presence(reference: pd.DataFrame, current: pd.DataFrame, wanted: list
     return cur_cols
 
 
+def _check_type_lists(
+    reference: pd.DataFrame, current: pd.DataFrame, numerical: list[str], categorical: list[str]
+) -> None:
+    both = sorted(set(numerical) & set(categorical))
+    if both:
+        raise InvalidInputError(f"Columns {both} are in both numerical_columns and categorical_columns.")
+    for name, listed in (("numerical_columns", numerical), ("categorical_columns", categorical)):
+        absent = [c for c in listed if c not in current.columns or c not in reference.columns]
+        if absent:
+            raise InvalidInputError(f"{name} names columns missing from reference or current: {absent}")
+
+
+def _column_type(series: pd.Series, name: str, *, explicit: bool) -> ColumnType | None:
+    """Evidently's inferred type of a ``current`` column, None when it is ignored (not tested)."""
+    inferred = infer_column_type(series)
+    if inferred in ("numerical", "categorical"):
+        return inferred  # type: ignore[return-value]
+    if inferred == "text":
+        raise InvalidInputError(
+            f"Column {name!r} looks like free text ({series.nunique()} distinct of "
+            f"{series.count()} values); Evidently would test it with a text classifier, which "
+            "this operator does not run. List it in categorical_columns to compare value "
+            "frequencies, or leave it out with columns=[...]."
+        )
+    if explicit:
+        raise InvalidInputError(
+            f"Column {name!r} has type {inferred} (dtype {series.dtype}); drift is computed "
+            "for numerical and categorical columns. List it in numerical_columns or "
+            "categorical_columns, or leave it out of `columns`."
+        )
+    return None
+
+
 def plan_columns(
     reference: pd.DataFrame,
     current: pd.DataFrame,
@@ -117,41 +150,16 @@ def plan_columns(
     wanted = _as_list(columns, "columns")
     numerical = _as_list(numerical_columns, "numerical_columns") or []
     categorical = _as_list(categorical_columns, "categorical_columns") or []
-    both = sorted(set(numerical) & set(categorical))
-    if both:
-        raise InvalidInputError(f"Columns {both} are in both numerical_columns and categorical_columns.")
-    for name, listed in (("numerical_columns", numerical), ("categorical_columns", categorical)):
-        absent = [c for c in listed if c not in current.columns or c not in reference.columns]
-        if absent:
-            raise InvalidInputError(f"{name} names columns missing from reference or current: {absent}")
-    names = _check_presence(reference, current, wanted)
+    _check_type_lists(reference, current, numerical, categorical)
     column_types: dict[str, ColumnType] = {}
     ignored: dict[str, str] = {}
-    for name in names:
-        if name in numerical:
-            column_types[name] = "numerical"
-            continue
-        if name in categorical:
-            column_types[name] = "categorical"
-            continue
-        inferred = infer_column_type(current[name])
-        if inferred in ("numerical", "categorical"):
-            column_types[name] = inferred  # type: ignore[assignment]
-        elif inferred == "text":
-            raise InvalidInputError(
-                f"Column {name!r} looks like free text ({current[name].nunique()} distinct of "
-                f"{current[name].count()} values); Evidently would test it with a text classifier, which "
-                "this operator does not run. List it in categorical_columns to compare value "
-                "frequencies, or leave it out with columns=[...]."
-            )
-        elif wanted is not None:
-            raise InvalidInputError(
-                f"Column {name!r} has type {inferred} (dtype {current[name].dtype}); drift is computed "
-                "for numerical and categorical columns. List it in numerical_columns or "
-                "categorical_columns, or leave it out of `columns`."
-            )
+    for name in _check_presence(reference, current, wanted):
+        if name in numerical or name in categorical:
+            column_types[name] = "numerical" if name in numerical else "categorical"
+        elif (column_type := _column_type(current[name], name, explicit=wanted is not None)) is not None:
+            column_types[name] = column_type
         else:
-            ignored[name] = f"{inferred} column (dtype {current[name].dtype}) is not drift-tested"
+            ignored[name] = f"{infer_column_type(current[name])} column (dtype {current[name].dtype}) is not drift-tested"
     if not column_types:
         raise InvalidInputError(
             "No numerical or categorical columns to compare"
