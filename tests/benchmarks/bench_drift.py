@@ -7,7 +7,7 @@ after imports and after loading in-memory inputs, so "RSS MB" is the process pea
 are computed, inputs included (parquet: files read during the measurement). Prints one table. Targets (issue 9): engine >= 30x faster than Evidently at 1,000,000 rows;
 engine peak RSS <= 1.5 x the two inputs' in-memory size + 300 MB; 10M rows from parquet under 3 GB.
 
-Run by hand: ``.venv/bin/python tests/benchmarks/bench_drift.py [--quick] [--no-10m]``.
+Run by hand: ``.venv/bin/python tests/benchmarks/bench_drift.py [--quick] [--no-10m] [--rows N ...]``.
 """
 
 from __future__ import annotations
@@ -180,8 +180,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="100k rows only")
     parser.add_argument("--no-10m", action="store_true")
+    parser.add_argument("--rows", type=int, nargs="*", help="row counts of the Evidently cases")
     args = parser.parse_args()
-    rows_list = [100_000] if args.quick else [100_000, 1_000_000]
+    rows_list = args.rows or ([100_000] if args.quick else [100_000, 1_000_000])
     header = (
         f"{'case':<28}{'inputs MB':>10}{'Evidently s':>12}{'RSS MB':>8}{'engine s':>10}{'RSS MB':>8}"
         f"{'1 thread s':>11}{'parquet s':>10}{'RSS MB':>8}{'speedup':>9}{'RSS budget':>11}{'scores':>8}"
