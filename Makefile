@@ -16,7 +16,7 @@ DEMO_ENV := AIRFLOW_HOME=$(DEMO_HOME)/airflow \
 # A file lists its ids as `DEMO_DAG_ID = "id"` or `DEMO_DAG_IDS = ("id1", "id2")`.
 DEMO_DAGS ?= $(shell grep -h -E '^DEMO_DAG_IDS? = ' example_dags/*.py 2>/dev/null | grep -o '"[^"]*"' | tr -d '"')
 
-.PHONY: install test test-unit lint docs demo bench clean ci
+.PHONY: install system-deps test test-unit lint docs demo bench clean ci
 
 $(UV):
 	python3 -m venv $(CURDIR)/.uv && $(CURDIR)/.uv/bin/pip install --quiet uv
@@ -27,7 +27,11 @@ $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 
 install: $(VENV)/.installed
 
-test: install
+# Node.js (the reference StatsD daemon) and Chromium (UI tests): installed with apt only when missing.
+system-deps:
+	@bash .ci/system-deps.sh
+
+test: install system-deps
 	$(BIN)/pytest
 
 test-unit: install
