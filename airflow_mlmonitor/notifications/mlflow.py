@@ -44,25 +44,23 @@ class MLflowRollbackNotifier(SafeNotifier):
         self.log.error("Rollback of %s @%s from a callback failed: %s", self.model_name, self.alias, err)
 
     def notify(self, context: Context) -> None:
-        from airflow_mlmonitor.hooks.mlflow import MLflowHook
-        from airflow_mlmonitor.operators.mlflow import emit_model_event
-        from airflow_mlmonitor.registry.actions import Audit, rollback
+        from airflow_mlmonitor.operators.mlflow import roll_back
+        from airflow_mlmonitor.registry.actions import Audit
 
         ti = context.get("ti")
         dag_run = context.get("dag_run")
         dag_id = getattr(ti, "dag_id", None) or getattr(dag_run, "dag_id", "")
         run_id = context.get("run_id") or getattr(ti, "run_id", None) or getattr(dag_run, "run_id", "")
         task = getattr(ti, "task_id", None)
-        reason = self.reason or f"{dag_id}.{task or 'dag run'} failed"
-        to_version = str(self.to_version) if self.to_version not in (None, "") else None
-        done = rollback(MLflowHook(self.mlflow_conn_id).get_conn(), self.model_name, alias=self.alias,
-                        to_version=to_version, reason=reason, audit=Audit(str(dag_id), str(run_id)))
-        if done.already_done:
-            self.log.info("This DAG run already rolled %s @%s back: nothing to do", self.model_name, self.alias)
-            return
-        emit_model_event("rollback", self.model_name, self.statsd_conn_id, self.log)
-        self.log.warning("MLMONITOR rolled %s @%s back from version %s to %s (%s)", self.model_name, self.alias,
-                         done.from_version, done.to_version, reason)
-
+        roll_back(
+            model_name=self.model_name,
+            alias=self.alias,
+            to_version=self.to_version,
+            reason=self.reason or f"{dag_id}.{task or 'dag run'} failed",
+            audit=Audit(str(dag_id), str(run_id)),
+            mlflow_conn_id=self.mlflow_conn_id,
+            statsd_conn_id=self.statsd_conn_id,
+            log=self.log,
+        )
 
 rollback_model_on_failure = MLflowRollbackNotifier

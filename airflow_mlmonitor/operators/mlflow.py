@@ -16,7 +16,7 @@ from airflow_mlmonitor.operators._check import Artifacts, BaseCheckOperator
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-    from airflow_mlmonitor.registry.actions import Audit
+    from airflow_mlmonitor.registry.actions import Audit, Rollback
     from airflow_mlmonitor.results import CheckResult
 
 
@@ -34,6 +34,42 @@ def emit_model_event(event: Any, model_name: str, statsd_conn_id: str, log: Any)
         emit(event, model_name=model_name, statsd_conn_id=statsd_conn_id)
     except Exception as err:  # metrics never break a registry change
         log.warning("Could not emit the model.%s metric: %s", event, err)
+
+
+def roll_back(
+    *,
+    model_name: str,
+    alias: str,
+    to_version: Any,
+    reason: str,
+    audit: Audit,
+    mlflow_conn_id: str,
+    statsd_conn_id: str,
+    log: Any,
+) -> Rollback:
+    """Roll ``alias`` back, emit ``model.rollback`` and log the outcome: what
+    :class:`MLflowRollbackOperator` and the ``rollback_model_on_failure`` callback both do."""
+    from airflow_mlmonitor.hooks.mlflow import MLflowHook
+    from airflow_mlmonitor.registry.actions import rollback
+
+    done = rollback(
+        MLflowHook(mlflow_conn_id).get_conn(),
+        model_name,
+        alias=alias,
+        to_version=str(to_version) if to_version not in (None, "") else None,
+        reason=reason,
+        audit=audit,
+    )
+    if done.already_done:
+        log.info("This DAG run already rolled %s @%s back (%s -> %s): nothing to do",
+                 model_name, alias, done.from_version, done.to_version)
+    else:
+        emit_model_event("rollback", model_name, statsd_conn_id, log)
+        log.warning("MLMONITOR rolled %s @%s back from version %s to %s (%s)", model_name, alias,
+                    done.from_version, done.to_version, reason)
+    if done.concurrent_change:
+        log.warning("Another writer moved @%s to version %s meanwhile", alias, done.concurrent_change)
+    return done
 
 
 class MLflowModelComparisonOperator(BaseCheckOperator):
@@ -188,21 +224,14 @@ class MLflowRollbackOperator(BaseOperator):
         self.statsd_conn_id = statsd_conn_id
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from airflow_mlmonitor.hooks.mlflow import MLflowHook
-        from airflow_mlmonitor.registry.actions import rollback
-
-        client = MLflowHook(self.mlflow_conn_id).get_conn()
-        to_version = str(self.to_version) if self.to_version not in (None, "") else None
-        done = rollback(client, self.model_name, alias=self.alias, to_version=to_version,
-                        reason=self.reason or f"rolled back by {self.dag_id}.{self.task_id}",
-                        audit=audit_from(context))
-        if done.already_done:
-            self.log.info("This DAG run already rolled %s @%s back (%s -> %s): nothing to do",
-                          self.model_name, self.alias, done.from_version, done.to_version)
-        else:
-            emit_model_event("rollback", self.model_name, self.statsd_conn_id, self.log)
-            self.log.info("MLMONITOR rolled %s @%s back from version %s to %s", self.model_name, self.alias,
-                          done.from_version, done.to_version)
-        if done.concurrent_change:
-            self.log.warning("Another writer moved @%s to version %s meanwhile", self.alias, done.concurrent_change)
+        done = roll_back(
+            model_name=self.model_name,
+            alias=self.alias,
+            to_version=self.to_version,
+            reason=self.reason or f"rolled back by {self.dag_id}.{self.task_id}",
+            audit=audit_from(context),
+            mlflow_conn_id=self.mlflow_conn_id,
+            statsd_conn_id=self.statsd_conn_id,
+            log=self.log,
+        )
         return done.to_dict()
