@@ -68,12 +68,14 @@ class BaseCheckOperator(BaseOperator):
         return self.finish(context, result, artifacts)
 
     def finish(self, context: Context, result: CheckResult, artifacts: Artifacts) -> dict[str, Any]:
+        from airflow_mlmonitor.telemetry.checks import emit_check_metrics  # never raises
+
         ti = context["ti"]
         result, action = apply_on_failure(result, self.on_failure)
         result = self._store(context, result, artifacts)
         payload = fit_to_size(result.to_dict())
         ti.xcom_push(key="return_value", value=payload)
-        self._emit_metrics(ti, payload)
+        emit_check_metrics(payload, dag_id=ti.dag_id, task_id=ti.task_id, statsd_conn_id=self.statsd_conn_id)
         if action == "fail":
             raise CheckFailedError(self.failure_message(result), result)
         if action == "skip":
@@ -104,14 +106,6 @@ class BaseCheckOperator(BaseOperator):
         except ReportStoreError as err:
             self.log.error("Could not store the report; the result still goes to XCom: %s", err)
         return result
-
-    def _emit_metrics(self, ti: Any, payload: dict[str, Any]) -> None:
-        from airflow_mlmonitor.telemetry.checks import emit_check_metrics
-
-        try:
-            emit_check_metrics(payload, dag_id=ti.dag_id, task_id=ti.task_id, statsd_conn_id=self.statsd_conn_id)
-        except Exception as err:  # metrics never break a check
-            self.log.warning("Could not emit check metrics: %s", err)
 
     def _attach_to_outlets(self, context: Context, payload: dict[str, Any]) -> None:
         outlets: Sequence[Any] = self.outlets or []

@@ -27,13 +27,11 @@ def audit_from(context: Context) -> Audit:
     return Audit(dag_id=str(ti.dag_id), run_id=str(ti.run_id))
 
 
-def emit_model_event(event: Any, model_name: str, statsd_conn_id: str, log: Any) -> None:
+def emit_model_event(event: Any, model_name: str, statsd_conn_id: str) -> None:
+    """``model.{event}.{model}`` counter; never raises (the telemetry seam guarantees it)."""
     from airflow_mlmonitor.telemetry.checks import emit_model_event as emit
 
-    try:
-        emit(event, model_name=model_name, statsd_conn_id=statsd_conn_id)
-    except Exception as err:  # metrics never break a registry change
-        log.warning("Could not emit the model.%s metric: %s", event, err)
+    emit(event, model_name=model_name, statsd_conn_id=statsd_conn_id)
 
 
 def roll_back(
@@ -64,7 +62,7 @@ def roll_back(
         log.info("This DAG run already rolled %s @%s back (%s -> %s): nothing to do",
                  model_name, alias, done.from_version, done.to_version)
     else:
-        emit_model_event("rollback", model_name, statsd_conn_id, log)
+        emit_model_event("rollback", model_name, statsd_conn_id)
         log.warning("MLMONITOR rolled %s @%s back from version %s to %s (%s)", model_name, alias,
                     done.from_version, done.to_version, reason)
     if done.concurrent_change:
@@ -139,7 +137,7 @@ class MLflowModelComparisonOperator(BaseCheckOperator):
                            previous_alias=self.previous_alias, audit=audit_from(context))
             promotion = done.to_dict()
             if done.changed:
-                emit_model_event("promotion", self.model_name, self.statsd_conn_id, self.log)
+                emit_model_event("promotion", self.model_name, self.statsd_conn_id)
         result = comparison_result(outcome, promotion)
         return result, {"report.html": render_report(result)}
 
@@ -184,7 +182,7 @@ class MLflowPromoteModelOperator(BaseOperator):
         done = promote(client, self.model_name, str(version), alias=self.alias,
                        previous_alias=self.previous_alias, audit=audit_from(context))
         if done.changed:
-            emit_model_event("promotion", self.model_name, self.statsd_conn_id, self.log)
+            emit_model_event("promotion", self.model_name, self.statsd_conn_id)
             self.log.info("MLMONITOR promoted %s version %s to @%s (previous holder: %s)", self.model_name,
                           version, self.alias, done.previous_version or "none")
         else:

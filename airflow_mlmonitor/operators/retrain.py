@@ -125,10 +125,7 @@ class RetrainTriggerOperator(BaseOperator):
         outcome.update(triggered=True, run_id=run_id)
         ti.xcom_push(key="return_value", value=outcome)
         self.log.info("Triggering %s (run %s): %s", self.trigger_dag_id, run_id, decision.reason)
-        try:
-            emit_retrain_triggered(target_dag_id=self.trigger_dag_id, statsd_conn_id=self.statsd_conn_id)
-        except Exception as err:  # metrics never break the trigger
-            self.log.warning("Could not emit retrain metric: %s", err)
+        emit_retrain_triggered(target_dag_id=self.trigger_dag_id, statsd_conn_id=self.statsd_conn_id)  # never raises
         return DagRunTriggerException(
             trigger_dag_id=self.trigger_dag_id,
             dag_run_id=run_id,
