@@ -7,17 +7,13 @@ Screenshots land in ``tests/artifacts/`` (gitignored; CI keeps them as artifacts
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import pathlib
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
@@ -25,6 +21,7 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import expect
 
+from tests.fixtures.servers import free_port, wait_until_healthy
 from tests.fixtures.ui import DRIFT_EXAMPLE_DAG, READABLE_DAG, UiRuns
 
 # usefixtures puts the server first, so it boots while `ui_runs` runs the DAGs.
@@ -50,31 +47,13 @@ if not os.path.exists(CHROMIUM) and not os.environ.get("CI"):
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: pathlib.Path, timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"airflow api-server exited with {proc.returncode}:\n{log.read_text()[-4000:]}")
-        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as response:
-            if response.status == 200:
-                return
-        time.sleep(0.5)
-    pytest.fail(f"airflow api-server did not become healthy in {timeout}s:\n{log.read_text()[-4000:]}")
-
-
 class ApiServer:
     """A real ``airflow api-server`` process on a free loopback port (user ``admin``)."""
 
     def __init__(self, work: pathlib.Path) -> None:
         passwords = work / "passwords.json"
         passwords.write_text(json.dumps({"admin": PASSWORD}))
-        port = _free_port()
+        port = free_port()
         self.base = f"http://127.0.0.1:{port}"
         env = {
             **os.environ,
@@ -94,7 +73,7 @@ class ApiServer:
             self.proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 
     def wait_healthy(self) -> str:
-        _wait_healthy(f"{self.base}/api/v2/monitor/health", self.proc, self.log)
+        wait_until_healthy(f"{self.base}/api/v2/monitor/health", self.proc, self.log, name="airflow api-server", timeout=180)
         return self.base
 
     def stop(self) -> None:

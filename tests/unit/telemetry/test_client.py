@@ -4,20 +4,8 @@ from __future__ import annotations
 
 import logging
 import socket
-from collections.abc import Iterator
-
-import pytest
 
 from airflow_mlmonitor.telemetry.client import UdpClient, packets
-
-
-@pytest.fixture
-def receiver() -> Iterator[socket.socket]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.settimeout(5)
-    yield sock
-    sock.close()
 
 
 def test_lines_arrive_in_one_datagram(receiver):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import socket
 import types
 from collections.abc import Iterator
 
@@ -22,15 +21,6 @@ def _fresh_clients(monkeypatch) -> Iterator[None]:
     reset_statsd_clients()
     yield
     reset_statsd_clients()
-
-
-@pytest.fixture
-def receiver() -> Iterator[socket.socket]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.settimeout(5)
-    yield sock
-    sock.close()
 
 
 def set_conn(monkeypatch, port, conn_id="statsd_default", **extra):
