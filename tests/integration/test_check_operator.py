@@ -11,19 +11,7 @@ from tests.fixtures.airflow import ti_states, xcom_value
 DAG_SOURCE = '''
 import pendulum
 from airflow.sdk import DAG, Asset
-from airflow_mlmonitor.operators._check import BaseCheckOperator
-from airflow_mlmonitor.results import CheckResult
-
-class ToyCheck(BaseCheckOperator):
-    template_fields = ("passes",)
-    def __init__(self, *, passes, **kwargs):
-        super().__init__(**kwargs)
-        self.passes = passes
-    def run_check(self, context):
-        ok = self.passes == "yes"
-        result = CheckResult(check="drift", passed=ok, summary="toy " + ("ok" if ok else "bad"),
-                             metrics={"drift_share": 0.0 if ok else 0.8}, details={"dataset_drift": not ok})
-        return result, {"report.html": "<h1>toy</h1>"}
+from tests.fixtures.checks import ToyCheck
 
 with DAG("toy_checks", schedule=None, start_date=pendulum.datetime(2024, 1, 1)) as dag:
     ToyCheck(task_id="good", passes="yes", outlets=[Asset("mlmonitor://toy")])

@@ -12,18 +12,8 @@ DAG_SOURCE = '''
 import datetime as dt
 import pendulum
 from airflow.sdk import DAG
-from airflow_mlmonitor.operators._check import BaseCheckOperator
 from airflow_mlmonitor.operators.retrain import RetrainTriggerOperator
-from airflow_mlmonitor.results import CheckResult
-
-class ToyCheck(BaseCheckOperator):
-    template_fields = ("passes",)
-    def __init__(self, *, passes, **kwargs):
-        super().__init__(**kwargs)
-        self.passes = passes
-    def run_check(self, context):
-        ok = self.passes == "yes"
-        return CheckResult(check="drift", passed=ok, summary="drift " + ("none" if ok else "in income")), {}
+from tests.fixtures.checks import ToyCheck
 
 with DAG("retrain_target", schedule=None, start_date=pendulum.datetime(2024, 1, 1)) as target:
     ToyCheck(task_id="noop", passes="yes")
@@ -31,7 +21,8 @@ with DAG("retrain_target", schedule=None, start_date=pendulum.datetime(2024, 1, 
 with DAG("retrain_monitor", schedule=None, start_date=pendulum.datetime(2024, 1, 1),
          params={"drift": "no", "cooldown_hours": 0}) as monitor:
     quality = ToyCheck(task_id="quality", passes="yes")
-    drift = ToyCheck(task_id="drift", passes="{{ 'no' if params.drift == 'yes' else 'yes' }}", on_failure="fail")
+    drift = ToyCheck(task_id="drift", passes="{{ 'no' if params.drift == 'yes' else 'yes' }}", on_failure="fail",
+                     bad_summary="drift in income")
     [quality, drift] >> RetrainTriggerOperator(
         task_id="retrain", trigger_dag_id="retrain_target", check_task_ids=["quality", "drift"],
         cooldown=dt.timedelta(hours=1), cooldown_key="{{ params.cooldown_key | default('retrain_target') }}",
