@@ -156,24 +156,28 @@ def plan_columns(
     for name in _check_presence(reference, current, wanted):
         if name in numerical or name in categorical:
             column_types[name] = "numerical" if name in numerical else "categorical"
-        elif (column_type := _column_type(current[name], name, explicit=wanted is not None)) is not None:
+            continue
+        series = current[name]  # one read per column (parquet inputs are read column by column)
+        if (column_type := _column_type(series, name, explicit=wanted is not None)) is not None:
             column_types[name] = column_type
         else:
-            ignored[name] = f"{infer_column_type(current[name])} column (dtype {current[name].dtype}) is not drift-tested"
+            ignored[name] = f"{infer_column_type(series)} column (dtype {series.dtype}) is not drift-tested"
     if not column_types:
         raise InvalidInputError(
             "No numerical or categorical columns to compare"
             + (f" (ignored: {ignored})" if ignored else "")
             + ". Pass `columns`, `numerical_columns` or `categorical_columns`."
         )
+    notes: dict[str, list[str]] = {"reference": [], "current": []}
     for name, column_type in column_types.items():
-        validate_column(reference[name], current[name], name, column_type)
-    notes = tuple(
-        f"column {name!r}: {count} infinite value(s) in {side} treated as missing, as Evidently does"
-        for side, frame in (("reference", reference), ("current", current))
-        for name, count in infinite_counts(frame, list(column_types)).items()
-    )
-    return ColumnPlan(column_types=column_types, ignored=ignored, notes=notes)
+        sides = {"reference": reference[name], "current": current[name]}  # each column read once here
+        validate_column(sides["reference"], sides["current"], name, column_type)
+        for side, series in sides.items():
+            if count := _infinite_count(series):
+                notes[side].append(
+                    f"column {name!r}: {count} infinite value(s) in {side} treated as missing, as Evidently does"
+                )
+    return ColumnPlan(column_types=column_types, ignored=ignored, notes=(*notes["reference"], *notes["current"]))
 
 
 def _kind(series: pd.Series) -> _Kind:
@@ -218,14 +222,14 @@ def validate_column(reference: pd.Series, current: pd.Series, name: str, column_
 
 def infinite_counts(frame: pd.DataFrame, names: Sequence[str]) -> dict[str, int]:
     """``{column: number of +/-inf values}`` for the numeric columns among ``names`` that have any."""
+    return {name: count for name in names if (count := _infinite_count(frame[name]))}
+
+
+def _infinite_count(series: pd.Series) -> int:
+    """Number of +/-inf values of a numeric (non-bool) column; 0 for any other column."""
     import numpy as np
     import pandas as pd
 
-    counts = {}
-    for name in names:
-        series = frame[name]
-        if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
-            n = int(np.isinf(series.to_numpy(dtype="float64", na_value=np.nan)).sum())
-            if n:
-                counts[name] = n
-    return counts
+    if not pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
+        return 0
+    return int(np.isinf(series.to_numpy(dtype="float64", na_value=np.nan)).sum())
