@@ -54,3 +54,14 @@ def test_an_insufficient_result_is_not_a_failed_check():
     decision = decide({"perf": [_result(passed=False, insufficient=True)], "quality": [_result()]})
     assert not decision.trigger and decision.inconclusive == ("perf",)
     assert "too little data in perf" in decision.reason
+
+
+def test_min_new_rows_is_validated_when_the_dag_is_parsed():
+    import pytest
+
+    from airflow_mlmonitor.operators.retrain import RetrainTriggerOperator
+
+    for bad in (0, -5, 2.5, True, "1000"):
+        with pytest.raises(ValueError, match="min_new_rows must be a positive integer"):
+            RetrainTriggerOperator(task_id="r", trigger_dag_id="t", check_task_ids=["q"], min_new_rows=bad)
+    assert RetrainTriggerOperator(task_id="r", trigger_dag_id="t", check_task_ids=["q"], min_new_rows=10).min_new_rows == 10
