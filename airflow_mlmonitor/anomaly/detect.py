@@ -6,8 +6,8 @@
 - ``"isolation_forest"``: scikit-learn ``IsolationForest`` (200 trees, ``max_samples="auto"``,
   ``random_state=seed``) on the values. The score is its anomaly score ``-score_samples(x)`` in
   (0, 1] (about 0.5 for ordinary points). With ``contamination=None`` (the default) a point is an
-  anomaly when its score exceeds ``threshold`` (default 0.75): isolated spikes score about 0.8 and
-  more, while the tails of ordinary noise stay below about 0.74, so a clean series flags nothing.
+  anomaly when its score exceeds ``threshold`` (default 0.78): isolated spikes score about 0.8 and
+  more, while the tails of ordinary noise rarely pass 0.76, so a clean series flags (almost) nothing.
   With ``contamination`` set (a fraction in (0, 0.5]) sklearn's rule applies instead: exactly that
   share of the points is flagged.
 """
@@ -89,7 +89,7 @@ def detect_isolation_forest(
 
 METHODS: dict[str, Method] = {
     "mad": Method("mad", 3.5, detect_mad, min_points=3),
-    "isolation_forest": Method("isolation_forest", 0.75, detect_isolation_forest, min_points=8),
+    "isolation_forest": Method("isolation_forest", 0.78, detect_isolation_forest, min_points=8),
 }
 
 

@@ -34,7 +34,7 @@ class MetricAnomalyOperator(BaseCheckOperator):
         names this task itself).
     :param method: ``"isolation_forest"`` (default; needs scikit-learn, the ``anomaly`` extra) or ``"mad"``.
     :param threshold: ``mad``: robust z-score limit (default 3.5); ``isolation_forest``: isolation
-        score limit (default 0.75) when ``contamination`` is None.
+        score limit (default 0.78) when ``contamination`` is None.
     :param contamination: ``isolation_forest`` only: flag exactly this share of points instead.
     :param seed: random seed of the isolation forest (results are reproducible).
     :param max_anomalies: anomalies listed in the result (the count is exact; the report lists more).
