@@ -146,7 +146,7 @@ def label_matchers(expr: str) -> dict[str, set[str]]:
 def labels_of(prom: str) -> set[str]:
     """Every label a mapped series can carry (the union over the metrics that map to it)."""
     out: set[str] = set()
-    for metric, spec in METRICS.items():
+    for _metric, spec in METRICS.items():
         line = render(spec, SAMPLE_IDS, 1, prefix="mlmonitor", tags="none")[0]
         mapped = apply_mapping(*parse_line(line))
         if mapped and mapped[0] == prom:
@@ -187,8 +187,9 @@ def statsd_name_for(prom: str, labels: dict[str, str]) -> tuple[str, dict[str, s
         if any(not v.startswith("$") and labels[k] != v for k, v in rule_labels.items()):
             continue
         captures = {int(v[1:]): labels[k] for k, v in rule_labels.items() if v.startswith("$")}
-        parts = iter(captures[i] for i in sorted(captures))
-        return re.sub(r"\*", lambda _m: next(parts), rule["match"]), labels
+        segments = [captures[i] for i in sorted(captures)]
+        pieces = rule["match"].split("*")
+        return "".join(p + (segments[i] if i < len(segments) else "") for i, p in enumerate(pieces)), labels
     return None
 
 
