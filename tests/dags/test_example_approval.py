@@ -104,28 +104,31 @@ def mlflow_default(mlflow_sqlite_uri, monkeypatch):
     monkeypatch.setenv("AIRFLOW_CONN_MLFLOW_DEFAULT", os.environ["AIRFLOW_CONN_MLFLOW_SQLITE"])
 
 
-def waiting_approval(api: httpx.Client, timeout: float = 420) -> dict[str, Any]:
+def waiting_approval(api: httpx.Client, proc: subprocess.Popen[str], log: pathlib.Path,
+                     timeout: float = 900) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if proc.poll() is not None:  # the run ended before asking: show why
+            raise AssertionError(f"dag.test() ended before the approval:\n{log.read_text()[-6000:]}")
         response = api.get("/dags/example_approval/dagRuns/~/hitlDetails", params={"response_received": False})
         response.raise_for_status()
         pending = response.json()["hitl_details"]
         if pending and pending[0]["task_instance"]["state"] == "awaiting_input":
             return pending[0]
         time.sleep(1)
-    raise AssertionError("the approval task never started waiting for input")
+    raise AssertionError(f"the approval task never started waiting for input:\n{log.read_text()[-6000:]}")
 
 
-def run_and_answer(dag_runner, api: httpx.Client, option: str) -> tuple[dict[str, Any], dict[str, Any]]:
+def run_and_answer(dag_runner, api: httpx.Client, option: str, log: pathlib.Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """Run the example, answer its approval with ``option`` through the REST API; return the
     approval as the reviewer saw it and the finished run's states."""
     dag_runner.load_file(EXAMPLE, "example_approval")  # into the dags folder, where dag.test() needs it
     dag_file = dag_runner.dags_folder / EXAMPLE.name
-    proc = subprocess.Popen([sys.executable, "-c", RUNNER, str(dag_file)], cwd=REPO, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    with log.open("w") as out_file:  # a file, not a pipe: dag.test() logs more than a pipe buffer holds
+        proc = subprocess.Popen([sys.executable, "-c", RUNNER, str(dag_file)], cwd=REPO, text=True,
+                                stdout=out_file, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": str(REPO)})
     try:
-        detail = waiting_approval(api)
+        detail = waiting_approval(api, proc, log)
         ti = detail["task_instance"]
         path = f"/dags/example_approval/dagRuns/{ti['dag_run_id']}/taskInstances/approve/-1/hitlDetails"
         answer = api.patch(path, json={"chosen_options": [option]})
@@ -133,18 +136,19 @@ def run_and_answer(dag_runner, api: httpx.Client, option: str) -> tuple[dict[str
         assert answer.json()["chosen_options"] == [option]
         again = api.patch(path, json={"chosen_options": ["Approve"]})
         assert again.status_code == 409  # one answer per request
-        out, _ = proc.communicate(timeout=420)
+        proc.wait(timeout=900)
     finally:
         if proc.poll() is None:
             proc.kill()
-            proc.communicate()
+            proc.wait()
+    out = log.read_text()
     assert proc.returncode == 0, out[-4000:]
     result = json.loads(out.rsplit("RESULT ", 1)[1].splitlines()[0])
     return detail, result
 
 
-def test_approve_promotes_and_reject_keeps_the_champion(dag_runner, api, mlflow_default, sqlite_client):
-    detail, first = run_and_answer(dag_runner, api, "Approve")
+def test_approve_promotes_and_reject_keeps_the_champion(dag_runner, api, mlflow_default, sqlite_client, tmp_path):
+    detail, first = run_and_answer(dag_runner, api, "Approve", tmp_path / "approve.log")
     assert first["states"] == {"train": "success", "compare": "success", "approve": "success", "promote": "success"}
     assert detail["options"] == ["Approve", "Reject"]
     assert detail["subject"] == f"Promote 1 of {MODEL} to @champion?"
@@ -153,7 +157,7 @@ def test_approve_promotes_and_reject_keeps_the_champion(dag_runner, api, mlflow_
     assert "| accuracy |" in body and "| f1 |" in body  # the comparison's rules, as a table
     assert str(sqlite_client.get_registered_model(MODEL).aliases["champion"]) == "1"
 
-    detail, second = run_and_answer(dag_runner, api, "Reject")
+    detail, second = run_and_answer(dag_runner, api, "Reject", tmp_path / "reject.log")
     assert second["states"] == {"train": "success", "compare": "success", "approve": "success", "promote": "skipped"}
     assert "Candidate: version 2" in detail["body"] and "baseline: version 1" in detail["body"]
     assert str(sqlite_client.get_registered_model(MODEL).aliases["champion"]) == "1"  # unchanged
