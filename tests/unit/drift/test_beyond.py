@@ -59,3 +59,20 @@ def test_min_effect_and_correction_combine():
     assert result.metrics["drift_share"] == 0.5 and result.metrics["drifted_columns"] == 1
     assert result.details["beyond_options"] == {"min_effect": 0.2, "correction": "bh"}
     assert set(result.details["columns"]["a"]) >= {"effect", "adjusted_p_value", "test_drifted", "drifted"}
+
+
+def test_the_operator_templates_the_options_and_validates_them_before_loading_data():
+    from airflow_mlmonitor.operators.drift import DriftReportOperator
+
+    def never() -> pd.DataFrame:
+        raise AssertionError("data must not be loaded when options are invalid")
+
+    op = DriftReportOperator(task_id="drift", reference=never, current=never, chunk_by="7d")
+    for name in ("min_effect", "correction", "chunk_by", "time_column", "multivariate_method", "multivariate_threshold"):
+        assert name in op.template_fields
+        assert name == "chunk_by" or getattr(op, name) is None
+    with pytest.raises(InvalidInputError, match="chunk_by='7d' is a duration: it needs time_column"):
+        op.run_check(context={})  # type: ignore[arg-type]
+    op = DriftReportOperator(task_id="drift", reference=never, current=never, min_effect=-1)
+    with pytest.raises(InvalidInputError, match="min_effect is an effect size and must be >= 0"):
+        op.run_check(context={})  # type: ignore[arg-type]
