@@ -23,7 +23,13 @@ from typing import TYPE_CHECKING, Any
 from airflow_mlmonitor.drift.chunks import ChunkBy, ChunkDrift, chunk_drift, chunks_svg, parse_chunk_by
 from airflow_mlmonitor.drift.correction import Correction, adjust_p_values, check_correction
 from airflow_mlmonitor.drift.effect import effect_size, is_p_value
-from airflow_mlmonitor.drift.multivariate import SAMPLE_SIZES, SEED, check_multivariate, multivariate_drift
+from airflow_mlmonitor.drift.multivariate import (
+    SAMPLE_SIZES,
+    SEED,
+    MultivariateDrift,
+    check_multivariate,
+    multivariate_drift,
+)
 from airflow_mlmonitor.drift.types import ColumnType, DriftOptions
 from airflow_mlmonitor.exceptions import InvalidInputError
 
@@ -123,7 +129,7 @@ def adjust_columns(
     if beyond.correction is not None:
         tested = [name for name, entry in out.items() if is_p_value(str(entry["method"]))]
         adjusted = adjust_p_values([out[name]["score"] for name in tested], beyond.correction)
-        for name, p_value in zip(tested, adjusted):
+        for name, p_value in zip(tested, adjusted, strict=True):
             entry = out[name]
             entry["adjusted_p_value"] = p_value
             threshold = float(entry["threshold"])
@@ -146,9 +152,13 @@ def _chunks(
     options: DriftOptions,
     column_types: Mapping[str, ColumnType],
     beyond: BeyondOptions,
-    compute: Callable[..., Sequence[Any]],
+    compute: Callable[..., Sequence[Any]] | None,
 ) -> list[ChunkDrift]:
     assert beyond.chunk_by is not None
+    if compute is None:
+        from airflow_mlmonitor.drift.engine import compute_column_drift
+
+        compute = compute_column_drift
     names = list(column_types)
     extra = [beyond.time_column] if beyond.time_column and beyond.time_column not in names else []
     if beyond.time_column and beyond.time_column not in names and not _has_column(current, beyond.time_column):
@@ -202,15 +212,7 @@ def apply_beyond(
     details.update(columns=columns, drifted_columns=drifted, beyond_options=beyond.to_dict())
     notes = []
     if beyond.multivariate_method is not None:
-        names = list(column_types)
-        size = SAMPLE_SIZES[beyond.multivariate_method]
-        verdict = multivariate_drift(
-            beyond.multivariate_method,
-            _frame(reference, names, size),
-            _frame(current, names, size),
-            column_types,
-            beyond.multivariate_threshold,
-        )
+        verdict = _multivariate(reference, current, column_types, beyond)
         details["multivariate"] = verdict.to_dict()
         reasons += ["multivariate"] if verdict.drifted else []
         notes.append(
@@ -218,22 +220,37 @@ def apply_beyond(
             + ("drift" if verdict.drifted else "no drift")
         )
     if beyond.chunk_by is not None:
-        if compute is None:
-            from airflow_mlmonitor.drift.engine import compute_column_drift as compute
         chunks = _chunks(reference, current, options, column_types, beyond, compute)
-        details["chunks"] = [c.to_dict() for c in chunks]
-        details["latest_chunk_drift"] = bool(chunks) and chunks[-1].dataset_drift
-        if chunks:
-            notes.append(
-                f"{len(chunks)} chunks, {sum(c.dataset_drift for c in chunks)} with drift; latest chunk "
-                f"{chunks[-1].start}..{chunks[-1].end}: {chunks[-1].drift_share:.0%} drifted"
-            )
+        details.update(chunks=[c.to_dict() for c in chunks], latest_chunk_drift=bool(chunks) and chunks[-1].dataset_drift)
+        notes += [_chunks_note(chunks)] if chunks else []
         artifacts = _with_chart(artifacts, chunks, options.drift_share)
     detected = bool(reasons)
     details.update(dataset_drift=detected, dataset_drift_reasons=reasons)
     summary = _summary(drifted, len(columns), share, detected, options.drift_share, beyond, notes)
     metrics = {**result.metrics, "drift_share": share, "drifted_columns": len(drifted)}
     return result.replace(passed=not detected, summary=summary, metrics=metrics, details=details, status=None), artifacts
+
+
+def _multivariate(
+    reference: Any, current: Any, column_types: Mapping[str, ColumnType], beyond: BeyondOptions
+) -> MultivariateDrift:
+    assert beyond.multivariate_method is not None
+    names, size = list(column_types), SAMPLE_SIZES[beyond.multivariate_method]
+    return multivariate_drift(
+        beyond.multivariate_method,
+        _frame(reference, names, size),
+        _frame(current, names, size),
+        column_types,
+        beyond.multivariate_threshold,
+    )
+
+
+def _chunks_note(chunks: Sequence[ChunkDrift]) -> str:
+    latest = chunks[-1]
+    return (
+        f"{len(chunks)} chunks, {sum(c.dataset_drift for c in chunks)} with drift; latest chunk "
+        f"{latest.start}..{latest.end}: {latest.drift_share:.0%} drifted"
+    )
 
 
 def _summary(

@@ -12,15 +12,16 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import html
+import itertools
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
 from airflow_mlmonitor.exceptions import InvalidInputError
 
 if TYPE_CHECKING:
     import pandas as pd
 
-ChunkBy = Union[int, dt.timedelta]
+ChunkBy = int | dt.timedelta
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,10 +98,10 @@ def split(current: pd.DataFrame, chunk_by: ChunkBy, time_column: str | None) -> 
 
 
 def _by_rows(frame: pd.DataFrame, size: int) -> Iterator[tuple[int, int, pd.DataFrame]]:
-    bounds = list(range(0, len(frame), size)) + [len(frame)]
+    bounds = [*range(0, len(frame), size), len(frame)]
     if len(bounds) > 2 and bounds[-1] - bounds[-2] < size / 2:  # a small remainder joins the last chunk
         del bounds[-2]
-    for start, end in zip(bounds[:-1], bounds[1:]):
+    for start, end in itertools.pairwise(bounds):
         yield start, end, frame.iloc[start:end]
 
 

@@ -179,13 +179,12 @@ class DriftReportOperator(BaseCheckOperator):
         self.multivariate_threshold = multivariate_threshold
 
     def run_check(self, context: Context) -> tuple[CheckResult, Artifacts]:
+        from airflow_mlmonitor.drift.beyond import apply_beyond, beyond_options
         from airflow_mlmonitor.drift.columns import plan_columns
         from airflow_mlmonitor.drift.engine import compute_column_drift
         from airflow_mlmonitor.drift.evidently import render_report
         from airflow_mlmonitor.drift.result import build_drift_result
         from airflow_mlmonitor.drift.sampling import add_note, report_frame, sample_note
-
-        from airflow_mlmonitor.drift.beyond import apply_beyond, beyond_options
 
         options = self._options()
         beyond = beyond_options(**{name: getattr(self, name) for name in _BEYOND})

@@ -27,7 +27,7 @@ from airflow_mlmonitor.drift.types import DriftOptions
 
 def test_p_value_methods_are_the_registry_methods_that_drift_below_their_threshold():
     below = {m.name for m in METHODS.values() if m.drifted in (operator.lt, operator.le)}
-    assert P_VALUE_METHODS == below
+    assert below == P_VALUE_METHODS
 
 
 def test_ks_statistic_is_scipys_d():

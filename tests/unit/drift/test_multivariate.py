@@ -90,7 +90,7 @@ def test_one_column_data_is_a_clear_error_from_apply_beyond():
     frame = pd.DataFrame({"x": np.arange(100.0)})
     options, types = DriftOptions(), {"x": "numerical"}
     plain = build_drift_result(compute_column_drift(frame, frame, options, types), options, reference_rows=100, current_rows=100)
-    with pytest.raises(InvalidInputError, match="multivariate_method='pca_reconstruction' .* needs at least 2"):
+    with pytest.raises(InvalidInputError, match=r"multivariate_method='pca_reconstruction' .* needs at least 2"):
         apply_beyond(plain, {}, frame, frame, options, types, beyond_options(multivariate_method="pca_reconstruction"))
 
 
