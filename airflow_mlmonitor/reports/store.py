@@ -86,7 +86,10 @@ class ReportStore:
 
     def uri(self, key: ReportKey, name: str = REPORT_FILE) -> str:
         path = self._join(*key.parts, check_file_name(name))
-        return f"file://{path}" if self._local else str(path)
+        if self._local:
+            return f"file://{path}"
+        # The configured URL, not str(ObjectStoragePath) (which embeds the connection id).
+        return "/".join([self.base_path.rstrip("/"), *key.parts, name])
 
     # -- writing -----------------------------------------------------------------------------
     def write(self, key: ReportKey, name: str, content: str | bytes) -> str:

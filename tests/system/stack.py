@@ -234,6 +234,9 @@ class Stack:
             "AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL": "5",
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
+            # runs start only when triggered (REST API, TriggerDagRunOperator): unpausing an @daily
+            # example does not add a scheduled run to the machine's load
+            "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
             # a SIGKILLed worker's task is noticed within a minute, not five
             "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "30",
             "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "5",

@@ -186,3 +186,19 @@ def test_storage_failures_name_the_report_store_and_the_cause(tmp_path, monkeypa
         store.write(ReportKey("d", RUN, "t"), "result.json", b"{}")
     assert "Could not write" in str(info.value) and type(error).__name__ in str(info.value)
 
+
+
+def test_object_storage_round_trip_and_uri_is_the_configured_url():
+    """On object storage the URI is the configured URL (no connection id inside); a try without its
+    result JSON is not listed."""
+    import uuid
+
+    base = f"memory://mlmonitor-{uuid.uuid4().hex}/reports/"
+    store = ReportStore(base)
+    key = ReportKey("d", RUN, "t", -1, 1)
+    assert store.write(key, "report.html", b"<p>r</p>") == f"{base}d/{RUN}/t/-1/1/report.html"
+    assert store.tries("d", RUN, "t") == []
+    store.write_result(key, {"check": "drift"})
+    assert store.tries("d", RUN, "t") == [1] and store.read(key) == b"<p>r</p>"
+    with pytest.raises(ReportStoreError, match="never overwritten"):
+        store.write(key, "report.html", b"again")
