@@ -53,6 +53,7 @@ def test_example_dags_run_on_celery_and_their_reports_are_served_from_s3(airflow
         airflow.wait_for_dag(dag_id)
     runs = {dag_id: airflow.trigger(dag_id) for dag_id in EXAMPLES}
     checked = 0
+    stored_tasks: set[tuple[str, str, str]] = set()
     for dag_id, run_id in runs.items():
         assert airflow.wait_run(dag_id, run_id, timeout=900) == "success", airflow.tasks(dag_id, run_id)
         for task_id, ti in _record(airflow, dag_id, run_id).items():
@@ -72,8 +73,10 @@ def test_example_dags_run_on_celery_and_their_reports_are_served_from_s3(airflow
                 assert "sandbox allow-scripts" in page.headers["content-security-policy"]
                 assert airflow.http.get(_report_route(dag_id, run_id, task_id)).status_code == 401
                 checked += 1
+            stored_tasks.add((dag_id, run_id, task_id))
         listed = airflow.ok("GET", "/mlmonitor/api/results", params={"dag_id": dag_id, "limit": 100})["results"]
-        assert {r["run_id"] for r in listed} >= {run_id}, listed
+        expected = {(d, r, t) for d, r, t in stored_tasks if d == dag_id}
+        assert {(r["dag_id"], r["run_id"], r["task_id"]) for r in listed} >= expected, listed
     assert checked >= 4
     hosts = set().union(*RAN_ON.values())
     assert hosts == {"mlmonitor-w1", "mlmonitor-w2"}, dict(RAN_ON)
