@@ -62,6 +62,10 @@ class ReportStore:
             from airflow.sdk import ObjectStoragePath
 
             self._root = ObjectStoragePath(self.base_path, conn_id=conn_id)
+            # fsspec filesystems are cached per process and keep directory listings: a long-lived
+            # API server would never see folders written by workers after its first listing.
+            with contextlib.suppress(Exception):  # a bad connection fails on first use, clearly
+                self._root.fs.invalidate_cache()
 
     @classmethod
     def from_conf(cls) -> ReportStore:
