@@ -30,8 +30,8 @@ class Airflow:
         response.raise_for_status()
         self.headers = {"Authorization": f"Bearer {response.json()['access_token']}"}
 
-    def get(self, path: str, **kwargs: Any) -> Any:
-        return self.http.get(path, headers=self.headers, **kwargs)
+    def get(self, path: str, headers: dict[str, str] | None = None, **kwargs: Any) -> Any:
+        return self.http.get(path, headers={**self.headers, **(headers or {})}, **kwargs)
 
     def ok(self, method: str, path: str, **kwargs: Any) -> Any:
         response = self.http.request(method, path, headers=self.headers, **kwargs)

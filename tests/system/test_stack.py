@@ -163,8 +163,7 @@ def test_s3_outage_fails_the_check_clearly_and_the_retry_succeeds(airflow: Airfl
         assert ti["state"] == "up_for_retry", ti
         result = airflow.xcom(dag_id, run_id, "drift")  # pushed before the task failed
         assert result["check"] == "drift" and "drift_share" in result["metrics"]
-        log = airflow.get(f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/drift/logs/1",
-                          headers={**airflow.headers, "Accept": "text/plain"}).text
+        log = airflow.get(f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/drift/logs/1").text
         assert "cannot reach report store" in log, log[-3000:]
     finally:
         stack_.restart_moto(env)
