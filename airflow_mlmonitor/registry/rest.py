@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import requests  # noqa: TID253 - lazy module
+import requests
 from mlflow import MlflowClient  # noqa: TID253 - lazy module
 from mlflow.entities import Experiment, Run  # noqa: TID253
 from mlflow.entities.model_registry import ModelVersion, RegisteredModel  # noqa: TID253
@@ -61,10 +61,10 @@ class Transport:
         attempt = 1
         while True:
             try:
-                response = self.session.request(
-                    method, url, timeout=self.timeout,
-                    **({"params": params} if method == "GET" else {"json": params}),
-                )
+                if method == "GET":
+                    response = self.session.request(method, url, params=params, timeout=self.timeout)
+                else:
+                    response = self.session.request(method, url, json=params, timeout=self.timeout)
             except requests.RequestException as err:
                 sent = not isinstance(err, requests.ConnectionError)  # a read timeout: the server may have acted
                 fault = f"{type(err).__name__}: {str(err)[:300]}"
@@ -207,7 +207,8 @@ class RestClient(MlflowClient):  # type: ignore[misc]
         return Run.from_proto(_parse(service_pb2.Run(), data))
 
     def log_metric(self, run_id: str, key: str, value: float, timestamp: int | None = None, step: int | None = None,
-                   **kwargs: Any) -> None:
+                   synchronous: bool | None = None, dataset_name: str | None = None,
+                   dataset_digest: str | None = None, model_id: str | None = None) -> None:
         self.transport.call("POST", "/runs/log-metric", {
             "run_id": run_id, "key": key, "value": float(value), "timestamp": timestamp or _now_ms(),
             "step": step or 0})
