@@ -269,6 +269,7 @@ def rollback(
     audit: Audit = Audit(),
     expected: Any = READ,
     lease: LeaseConfig = DEFAULT_LEASE,
+    previous_alias: str | None = "previous_champion",
 ) -> Rollback:
     """Move ``alias`` back to the previous good holder (or ``to_version``) and tag the bad version.
 
@@ -310,6 +311,7 @@ def rollback(
             for key, value in tags.items():
                 client.set_model_version_tag(model_name, current, TAG + key, value[:5000])
             client.set_registered_model_alias(model_name, alias, target)
+            _follow_previous(client, model_name, alias, previous_alias, target, history)
         after = alias_version(client, model_name, alias)
         if after != target:
             raise LostRaceError(
@@ -317,6 +319,18 @@ def rollback(
                 "writer outside the registry lease moved it; check the registry by hand"
             )
     return Rollback(model_name, alias, current, target, False, None)
+
+
+def _follow_previous(client: Any, model_name: str, alias: str, previous_alias: str | None, target: str,
+                     history: list[str]) -> None:
+    """After a rollback to ``target``: ``previous_alias`` on the next earlier good holder, or gone."""
+    if not previous_alias or previous_alias == alias:
+        return
+    earlier = _rollback_target(client, model_name, alias, target, history)
+    if earlier is not None:
+        client.set_registered_model_alias(model_name, previous_alias, earlier)
+    elif alias_version(client, model_name, previous_alias) == target:
+        client.delete_registered_model_alias(model_name, previous_alias)
 
 
 def _choose_target(client: Any, model_name: str, alias: str, current: str, history: list[str],

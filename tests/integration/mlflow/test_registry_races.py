@@ -182,3 +182,13 @@ def test_a_stale_view_never_gives_a_second_holder(client):
     assert sorted(late.generations()) == [1]
     holder.check()
     holder.release()
+
+
+def test_after_a_rollback_previous_champion_follows_and_never_equals_champion(client):
+    """Found by the race test: a rollback left @previous_champion on the new @champion."""
+    name = unique_name("follow")
+    v1, v2, _v3 = champion_line(client, name, 3)
+    rollback(client, name, audit=Audit("monitor", "m1"))
+    assert aliases(client, name) == {"champion": v2, "previous_champion": v1}
+    rollback(client, name, audit=Audit("monitor", "m2"))
+    assert aliases(client, name) == {"champion": v1}
