@@ -26,6 +26,9 @@ from airflow_mlmonitor.registry.actions import Audit, promote, read_history
 from airflow_mlmonitor.registry.lease import is_lease_name
 from tests.fixtures.mlflow import register_versions, unique_name
 
+#: Subprocess start-up and the MLflow server dominate: about 2 min on a quiet 2-core machine, many
+#: more on a loaded one (the suite-wide 900 s timeout also counts the server fixture's start).
+pytestmark = pytest.mark.timeout(2400)
 WORKER = pathlib.Path(__file__).with_name("race_worker.py")
 REPEATS = 2
 HEADER = '''

@@ -21,6 +21,8 @@ from airflow_mlmonitor.sensors.mlflow import MLflowModelVersionSensor
 from airflow_mlmonitor.triggers.mlflow import MLflowModelVersionTrigger
 from tests.fixtures.mlflow import SERVER_CONN_ID, client_for, register_versions, unique_name
 
+pytestmark = pytest.mark.timeout(1800)  # two server restarts: slow on a loaded machine
+
 
 def model_with_a_new_version(client):
     name = unique_name("restart")
@@ -43,7 +45,8 @@ def restart_soon(server, down_for: float = 2.0) -> threading.Thread:
 
 def test_sensor_survives_a_server_restart(mlflow_server_process, server_client, caplog):
     name, v2 = model_with_a_new_version(server_client)
-    sensor = MLflowModelVersionSensor(task_id="wait", model_name=name, mlflow_conn_id=SERVER_CONN_ID)
+    sensor = MLflowModelVersionSensor(task_id="wait", model_name=name, mlflow_conn_id=SERVER_CONN_ID,
+                                     transient_budget=1200)  # a restart is slow on a loaded machine
     thread = restart_soon(mlflow_server_process)
     with caplog.at_level(logging.WARNING):
         found = sensor.poke({})  # the server is down now: this poke waits for it
@@ -56,9 +59,9 @@ def test_sensor_survives_a_server_restart(mlflow_server_process, server_client, 
 async def test_trigger_survives_a_server_restart(mlflow_server_process, server_client):
     name, v2 = model_with_a_new_version(server_client)
     trigger = MLflowModelVersionTrigger(model_name=name, newer_than="@champion", mlflow_conn_id=SERVER_CONN_ID,
-                                        poke_interval=0.2)
+                                        poke_interval=0.2, transient_budget=1200)
     thread = restart_soon(mlflow_server_process)
-    event = await asyncio.wait_for(trigger.run().__anext__(), timeout=400)
+    event = await asyncio.wait_for(trigger.run().__anext__(), timeout=1500)
     await asyncio.to_thread(thread.join)
     assert event.payload["status"] == "success" and event.payload["version"] == v2, event.payload
 
