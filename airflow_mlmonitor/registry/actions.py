@@ -105,8 +105,12 @@ def _version_tags(client: Any, model_name: str, version: str) -> dict[str, str] 
         return None
 
 
-def _who(client: Any, model_name: str, version: str | None) -> str:
-    """Which DAG run put ``version`` where it is, from its audit tags (for lost-race messages)."""
+def _who(client: Any, model_name: str, version: str | None, decided: str | None = None) -> str:
+    """Which DAG run moved the alias off ``decided`` onto ``version``, from the audit tags (for
+    lost-race messages): the rollback of ``decided`` if there was one, else the promoter of ``version``."""
+    gone = _version_tags(client, model_name, decided) if decided else None
+    if gone and gone.get(TAG + "rolled_back_by"):
+        return f"the rollback by DAG run {gone[TAG + 'rolled_back_by']}"
     tags = _version_tags(client, model_name, version) if version else None
     if not tags:
         return "someone"
@@ -172,7 +176,7 @@ def promote(
         if current == version:
             return Promotion(model_name, alias, version, None, changed=False)
         if current != decided:
-            raise _lost(model_name, alias, decided, current, "promotion", _who(client, model_name, current))
+            raise _lost(model_name, alias, decided, current, "promotion", _who(client, model_name, current, decided))
         held.check()
         _move_for_promotion(client, model_name, version, current, alias, previous_alias, audit, model)
         after = alias_version(client, model_name, alias)
@@ -297,7 +301,7 @@ def rollback(
             raise NothingToRollBackError(f"registered model {model_name!r} has no alias {alias!r}: nothing to roll back")
         decided = _decide_rollback(client, model_name, alias, model, audit, decided)
         if current != decided:
-            raise _lost(model_name, alias, decided, current, "rollback", _who(client, model_name, current))
+            raise _lost(model_name, alias, decided, current, "rollback", _who(client, model_name, current, decided))
         target = _choose_target(client, model_name, alias, current, history, to_version)
         held.check()
         with translate_errors(f"registered model {model_name!r}"):
