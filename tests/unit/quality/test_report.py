@@ -17,7 +17,7 @@ def test_report_shows_the_verdict_numbers_and_failed_expectations_first():
     outcome = interpret_validation(json.loads((FIXTURES / "validation_failed.json").read_text()), row_count=1000)
     html = render_report(outcome, data_name="'customers.parquet'")
     assert "<title>Data quality: customers (Failed)</title>" in html
-    assert "Suite <b>customers</b> on <b>&#x27;customers.parquet&#x27;</b>" in html
+    assert "Suite <b>customers</b> on <b>&#39;customers.parquet&#39;</b>" in html
     assert "<b>20.00%</b>" in html and "<b>1,000</b>" in html
     rows = re.findall(r"<tr class='(passed|failed)'>", html)
     assert rows == ["failed"] * 4 + ["passed"]
