@@ -13,7 +13,7 @@ import dataclasses
 import difflib
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Union
+from typing import Any
 
 from airflow_mlmonitor.exceptions import InvalidInputError
 
@@ -119,7 +119,7 @@ class ColumnMap:
         return out
 
 
-Option = Union[Number, Choice, Finite, ColumnMap]
+Option = Number | Choice | Finite | ColumnMap
 
 
 def check_options(spec: Sequence[Option], values: Mapping[str, Any], *, where: str) -> dict[str, Any]:
@@ -145,7 +145,7 @@ def check_columns(spec: Sequence[Option], values: Mapping[str, Any], columns: It
 
 
 def _to_number(value: Any, name: str, where: str, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)) and not hasattr(value, "__float__"):
+    if isinstance(value, bool) or (not isinstance(value, (int, float, str)) and not hasattr(value, "__float__")):
         raise InvalidInputError(f"{where}: {name} must be a number{what}, got {value!r}.")
     try:
         number = float(value)  # templated values arrive as strings

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Sequence
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
+from airflow_mlmonitor.drift.parquet import is_parquet
 from airflow_mlmonitor.exceptions import DataLoadError, InvalidInputError
 from airflow_mlmonitor.sources.base import FrameSource
-from airflow_mlmonitor.sources.paths import FORMATS, is_local_path, is_parquet, local_path, source_format
+from airflow_mlmonitor.sources.paths import FORMATS, is_local_path, local_path, source_format
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -20,7 +20,6 @@ FORMATS: dict[str, tuple[str, dict[str, Any]]] = {
     ".json": ("read_json", {}),
     ".jsonl": ("read_json", {"lines": True}),
 }
-PARQUET_SUFFIXES = (".parquet", ".pq")
 
 
 def is_url(value: Any) -> bool:
@@ -56,8 +55,3 @@ def source_format(value: Any) -> str:
             f"Use one of {', '.join(FORMATS)}, or pass a callable returning a pandas DataFrame."
         )
     return suffix
-
-
-def is_parquet(value: Any) -> bool:
-    """Whether ``value`` is a path/URL/ObjectStoragePath naming a parquet file."""
-    return path_name(value).lower().endswith(PARQUET_SUFFIXES)

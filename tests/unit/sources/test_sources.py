@@ -95,7 +95,7 @@ def test_missing_file_names_the_parameter_once_without_a_library_traceback(tmp_p
     path = tmp_path / "missing.parquet"
     value = str(path) if kind == "local" else f"file://{path}"
     with pytest.raises(DataLoadError) as caught:
-        as_source(value, name="reference").num_rows
+        _ = as_source(value, name="reference").num_rows
     message = str(caught.value)
     assert message.startswith("reference: input ") and "does not exist" in message
     assert message.count("missing.parquet") == 1
@@ -105,12 +105,12 @@ def test_missing_file_names_the_parameter_once_without_a_library_traceback(tmp_p
 def test_corrupt_parquet_is_one_clean_message(tmp_path):
     (tmp_path / "bad.parquet").write_text("not parquet")
     with pytest.raises(DataLoadError, match=r"^current: cannot read '.*bad\.parquet' as parquet: Arrow") as caught:
-        as_source(str(tmp_path / "bad.parquet"), name="current").columns
+        _ = as_source(str(tmp_path / "bad.parquet"), name="current").columns
     assert no_chained_traceback(caught.value)
 
 
 def test_bad_values_are_refused_with_advice():
-    with pytest.raises(InvalidInputError, match="data: pass a path, URL or a callable .* not a DataFrame object"):
+    with pytest.raises(InvalidInputError, match=r"data: pass a path, URL or a callable .* not a DataFrame object"):
         as_source(FRAME)
     with pytest.raises(InvalidInputError, match="current: no input given"):
         as_source(" ", name="current")
@@ -146,7 +146,7 @@ def test_spark_source_is_typed_templated_and_says_it_is_not_implemented_yet():
     assert set(SparkSource.template_fields) >= {"table", "path", "sql"}
     assert source.describe() == "SparkSource(path='s3://lake/{{ ds }}/', format='delta', conn_id='spark_default')"
     with pytest.raises(SourceNotImplementedError, match="Spark execution arrives with issue 18"):
-        source.num_rows
+        _ = source.num_rows
     with pytest.raises(InvalidInputError, match=r"give exactly one of table= or path= or sql= \(got table, sql\)"):
         SparkSource(table="t", sql="select 1")
 
