@@ -18,6 +18,10 @@ if TYPE_CHECKING:
     from airflow_mlmonitor.results import CheckResult
 
 
+#: opt-in options beyond Evidently (validated and applied by ``airflow_mlmonitor.drift.beyond``)
+_BEYOND = ("min_effect", "correction", "chunk_by", "time_column", "multivariate_method", "multivariate_threshold")
+
+
 class DriftReportOperator(BaseCheckOperator):
     """Compare ``current`` with ``reference`` using Evidently's ``DataDriftPreset``.
 
@@ -44,6 +48,13 @@ class DriftReportOperator(BaseCheckOperator):
         most this many rows per input (the page says so); verdicts and XCom scores always come from
         the full data. None renders from the full data. Parquet inputs are read column by column.
     :param on_failure: ``"warn"`` (default), ``"fail"`` or ``"skip"`` when drift is detected.
+    :param min_effect: opt-in beyond Evidently (:mod:`airflow_mlmonitor.drift.beyond`): a column is
+        drifted only when its effect size (``columns[c]["effect"]``) also reaches this.
+    :param correction: ``"bh"`` or ``"bonferroni"``: adjust p-values across the columns.
+    :param chunk_by: a row count, or a duration (``"7d"``) with ``time_column``: result ``chunks``.
+    :param time_column: the timestamp column for ``chunk_by``.
+    :param multivariate_method: ``"domain_classifier"`` or ``"pca_reconstruction"``: result
+        ``multivariate``; ``multivariate_threshold`` overrides its default threshold.
     """
 
     default_on_failure = "warn"
@@ -71,6 +82,12 @@ class DriftReportOperator(BaseCheckOperator):
         "cat_threshold",
         "per_column_threshold",
         "data_conn_id",
+        "min_effect",
+        "correction",
+        "chunk_by",
+        "time_column",
+        "multivariate_method",
+        "multivariate_threshold",
     )
     ui_color = "#e8eef8"
 
@@ -93,6 +110,12 @@ class DriftReportOperator(BaseCheckOperator):
         per_column_threshold: Mapping[str, float] | None = None,
         data_conn_id: str | None = None,
         report_sample_size: int | None = 100_000,
+        min_effect: float | None = None,
+        correction: str | None = None,
+        chunk_by: int | str | None = None,
+        time_column: str | None = None,
+        multivariate_method: str | None = None,
+        multivariate_threshold: float | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -112,8 +135,15 @@ class DriftReportOperator(BaseCheckOperator):
         self.per_column_threshold = per_column_threshold
         self.data_conn_id = data_conn_id
         self.report_sample_size = report_sample_size
+        self.min_effect = min_effect
+        self.correction = correction
+        self.chunk_by = chunk_by
+        self.time_column = time_column
+        self.multivariate_method = multivariate_method
+        self.multivariate_threshold = multivariate_threshold
 
     def run_check(self, context: Context) -> tuple[CheckResult, Artifacts]:
+        from airflow_mlmonitor.drift.beyond import apply_beyond, beyond_options
         from airflow_mlmonitor.drift.columns import plan_columns
         from airflow_mlmonitor.drift.engine import compute_column_drift
         from airflow_mlmonitor.drift.evidently import render_report
@@ -121,6 +151,7 @@ class DriftReportOperator(BaseCheckOperator):
         from airflow_mlmonitor.drift.sampling import add_note, report_frame, sample_note
 
         options = self._options()
+        beyond = beyond_options(**{name: getattr(self, name) for name in _BEYOND})
         reference, current = (self._open(name) for name in ("reference", "current"))
         plan = plan_columns(
             reference,
@@ -144,7 +175,7 @@ class DriftReportOperator(BaseCheckOperator):
         result = build_drift_result(
             verdicts, options, reference_rows=len(reference), current_rows=len(current), ignored_columns=plan.ignored
         )
-        return result, artifacts
+        return apply_beyond(result, artifacts, reference, current, options, plan.column_types, beyond)
 
     def _open(self, name: str) -> Any:
         """The input as the engines take it: a parquet column reader or a DataFrame."""
