@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import pathlib
-
-import pandas as pd
-import pytest
-
 from tests.fixtures.airflow import ti_states, xcom_value
 
 TEMPLATING_DAG = '''
