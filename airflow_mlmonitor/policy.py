@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Literal
 
-from airflow_mlmonitor.exceptions import InvalidInputError
 from airflow_mlmonitor.results import ON_FAILURE_OPTIONS, CheckResult
 
 Action = Literal["succeed", "warn", "fail", "skip"]
 
 
-def validate_on_failure(on_failure: str) -> str:
-    if on_failure not in ON_FAILURE_OPTIONS:
-        raise InvalidInputError(
-            f"on_failure must be one of {', '.join(map(repr, ON_FAILURE_OPTIONS))}, got {on_failure!r}"
-        )
+def validate_on_failure(on_failure: str, *, owner: str = "") -> str:
+    """``on_failure`` itself, or a clear error naming the option (and the operator, when given)."""
+    from airflow_mlmonitor.options import Choice
+
+    Choice("on_failure", ON_FAILURE_OPTIONS).check(on_failure, owner or "check")
     return on_failure
 
 

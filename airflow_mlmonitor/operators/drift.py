@@ -2,64 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow_mlmonitor.operators._check import Artifacts, BaseCheckOperator
+from airflow_mlmonitor.operators._check import Artifacts, BaseCheckOperator, template_source
+from airflow_mlmonitor.options import ColumnMap, Number
+from airflow_mlmonitor.sources import CallableSource
+
+__all__ = ["CallableSource", "DriftReportOperator"]
+_THRESHOLD = "a p-value or distance threshold"
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_mlmonitor.results import CheckResult
-
-
-class CallableSource:
-    """Holds a callable input until execute time.
-
-    Airflow calls any callable found in a template field while rendering (with ``context`` and
-    ``jinja_env``), so a ``reference``/``current`` callable is kept behind this non-callable holder
-    and called with no arguments by the data loader, at execute time only.
-    """
-
-    def __init__(self, func: Callable[[], Any]) -> None:
-        self.func = func
-
-    def __repr__(self) -> str:
-        return f"callable {getattr(self.func, '__qualname__', repr(self.func))}"
-
-
-def _hold(source: Any) -> Any:
-    return CallableSource(source) if callable(source) and not isinstance(source, (str, CallableSource)) else source
-
-
-def _release(source: Any) -> Any:
-    return source.func if isinstance(source, CallableSource) else source
-
-
-def _open_input(source: Any, conn_id: str | None, name: str) -> Any:
-    """A parquet file becomes a column source (the drift engine reads it column by column);
-    any other input is loaded as a DataFrame."""
-    import os
-
-    from airflow_mlmonitor.data import _URL, describe, load_frame
-    from airflow_mlmonitor.drift.parquet import ParquetColumns, is_parquet
-    from airflow_mlmonitor.exceptions import InvalidInputError
-
-    if not is_parquet(source):
-        return load_frame(source, conn_id=conn_id, name=name)
-    if isinstance(source, (str, os.PathLike)) and conn_id is None and not _URL.match(str(source)):
-        data = ParquetColumns(source, name=name)
-    else:
-        from airflow.sdk import ObjectStoragePath
-
-        path = source if isinstance(source, ObjectStoragePath) else ObjectStoragePath(str(source), conn_id=conn_id)
-        data = ParquetColumns(lambda: path.open("rb"), name=name)
-    if data.num_rows == 0 or not data.columns:
-        raise InvalidInputError(
-            f"{name}: {describe(source)} is empty ({data.num_rows} rows x {len(data.columns)} columns); "
-            "a check needs at least one row and one column."
-        )
-    return data
 
 
 #: opt-in options beyond Evidently (validated and applied by ``airflow_mlmonitor.drift.beyond``)
@@ -102,6 +58,14 @@ class DriftReportOperator(BaseCheckOperator):
     """
 
     default_on_failure = "warn"
+    option_spec = (
+        Number("drift_share", 0.0, 1.0, required=True, meaning="a share of columns"),
+        *(Number(name, 0.0, exclusive_minimum=True, meaning=_THRESHOLD)
+          for name in ("threshold", "num_threshold", "cat_threshold")),
+        ColumnMap("per_column_threshold", Number("threshold", 0.0, exclusive_minimum=True, meaning=_THRESHOLD)),
+        ColumnMap("per_column_method"),
+        Number("report_sample_size", 1, integer=True),
+    )
     template_fields: Sequence[str] = (
         "reference",
         "current",
@@ -155,8 +119,8 @@ class DriftReportOperator(BaseCheckOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.reference = _hold(reference)
-        self.current = _hold(current)
+        self.reference = template_source(reference, "reference")
+        self.current = template_source(current, "current")
         self.columns = columns
         self.numerical_columns = numerical_columns
         self.categorical_columns = categorical_columns
@@ -188,8 +152,7 @@ class DriftReportOperator(BaseCheckOperator):
 
         options = self._options()
         beyond = beyond_options(**{name: getattr(self, name) for name in _BEYOND})
-        reference = _open_input(_release(self.reference), self.data_conn_id, "reference")
-        current = _open_input(_release(self.current), self.data_conn_id, "current")
+        reference, current = (self._open(name) for name in ("reference", "current"))
         plan = plan_columns(
             reference,
             current,
@@ -197,6 +160,7 @@ class DriftReportOperator(BaseCheckOperator):
             numerical_columns=self.numerical_columns,
             categorical_columns=self.categorical_columns,
         )
+        self.check_option_columns([*plan.column_types, *plan.ignored])
         for note in plan.notes:
             self.log.warning("%s", note)
         if plan.ignored:
@@ -212,6 +176,12 @@ class DriftReportOperator(BaseCheckOperator):
             verdicts, options, reference_rows=len(reference), current_rows=len(current), ignored_columns=plan.ignored
         )
         return apply_beyond(result, artifacts, reference, current, options, plan.column_types, beyond)
+
+    def _open(self, name: str) -> Any:
+        """The input as the engines take it: a parquet column reader or a DataFrame."""
+        source = self.source(name, self.data_conn_id)
+        source.check_not_empty()
+        return source.columnar()
 
     def _options(self) -> Any:
         from airflow_mlmonitor.drift.options import drift_options

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow_mlmonitor.operators._check import Artifacts, BaseCheckOperator
+from airflow_mlmonitor.operators._check import Artifacts, BaseCheckOperator, template_source
+from airflow_mlmonitor.options import Finite
+from airflow_mlmonitor.quality.suite import as_expectations
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -25,8 +27,8 @@ class DataQualityOperator(BaseCheckOperator):
     It is pushed before the task fails or skips. The HTML report (extra link "Monitoring report")
     and GX's full result (``validation_result.json``) go to the report store, one folder per try.
 
-    :param data: the data to validate: path, URL, ``ObjectStoragePath`` or a callable returning a
-        DataFrame (templated; called at execute time only).
+    :param data: the data to validate: path, URL, ``ObjectStoragePath``, a callable returning a
+        DataFrame (called at execute time only) or a source (``SqlSource``...) (templated).
     :param expectations: a list of GX 1.x expectation configs
         (``{"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "income", "mostly": 0.99}}``),
         a path/URL of a GX suite ``.json``/``.yaml`` file, or a callable returning a
@@ -40,9 +42,12 @@ class DataQualityOperator(BaseCheckOperator):
     :param data_conn_id: connection for a remote ``data`` URL.
     :param statsd_conn_id: StatsD connection for ``quality.success_percent`` and
         ``quality.unsuccessful_expectations``.
+    :param retry_on_failure: retry a failed validation per ``retries`` (default: fail at once with
+        ``AirflowFailException``; the verdict on the same data cannot change).
     """
 
     default_on_failure = "fail"
+    option_spec = (Finite("expectations"),)
     template_fields: Sequence[str] = ("data", "expectations", "result_format", "suite_name", "data_conn_id")
     template_fields_renderers = {"expectations": "json"}
     ui_color = "#e8f4ea"
@@ -56,26 +61,33 @@ class DataQualityOperator(BaseCheckOperator):
         suite_name: str = "mlmonitor",
         data_docs: bool = False,
         data_conn_id: str | None = None,
+        on_failure: str = "fail",
+        statsd_conn_id: str = "statsd_default",
+        retry_on_failure: bool = False,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
-        self.data = data
-        self.expectations = expectations
+        super().__init__(
+            on_failure=on_failure, statsd_conn_id=statsd_conn_id, retry_on_failure=retry_on_failure, **kwargs
+        )
+        self.data = template_source(data, "data")
+        self.expectations = as_expectations(expectations)
         self.result_format = result_format
         self.suite_name = suite_name
         self.data_docs = data_docs
         self.data_conn_id = data_conn_id
 
     def run_check(self, context: Context) -> tuple[CheckResult, Artifacts]:
-        from airflow_mlmonitor.data import describe, load_frame
         from airflow_mlmonitor.quality.check import prepare_suite, run_quality_check
         from airflow_mlmonitor.quality.validate import normalize_result_format
 
         result_format = normalize_result_format(self.result_format)
         suite = prepare_suite(self.expectations, name=self.suite_name)  # bad config fails before loading data
-        frame = load_frame(self.data, conn_id=self.data_conn_id, name="data")
+        data = self.source("data", self.data_conn_id)
+        frame = data.to_frame()
+        data.check_not_empty()
         return run_quality_check(
-            frame, suite, result_format=result_format, data_name=describe(self.data), data_docs=self.data_docs
+            frame, suite, result_format=result_format, data_name=data.describe(), data_docs=self.data_docs,
+            header=self.report_header(context),
         )
 
     def failure_message(self, result: CheckResult) -> str:

@@ -2,35 +2,20 @@
 
 from __future__ import annotations
 
-import functools
-import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from airflow_mlmonitor import html
 from airflow_mlmonitor.plugins.charts import build_series, render_svg
 from airflow_mlmonitor.reports.keys import ReportKey
 from airflow_mlmonitor.results import CHECK_KINDS
 
-_TEMPLATES = os.path.join(os.path.dirname(__file__), "templates")
 _STATUSES = {"passed", "warned", "failed"}
 
 
-@functools.cache
-def _env() -> Any:
-    import jinja2
-
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(_TEMPLATES),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
 def render(template: str, **values: Any) -> str:
-    return str(_env().get_template(template).render(**values))
+    return html.render("airflow_mlmonitor.plugins", template, **values)
 
 
 def status_class(status: Any) -> str:

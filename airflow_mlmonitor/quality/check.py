@@ -11,6 +11,7 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from airflow_mlmonitor.quality.dtypes import check_column_types
 from airflow_mlmonitor.quality.interpret import interpret_validation, to_check_result
 from airflow_mlmonitor.quality.report import render_data_docs, render_report
 from airflow_mlmonitor.quality.suite import build_gx_suite, check_columns, load_suite
@@ -44,20 +45,23 @@ def run_quality_check(
     result_format: str | Mapping[str, Any] = "SUMMARY",
     data_name: str = "data",
     data_docs: bool = False,
+    header: Mapping[str, Any] | None = None,
 ) -> tuple[CheckResult, dict[str, str]]:
     """Validate ``frame``; return the ``data_quality`` CheckResult and the files to store.
 
     Files: ``report.html`` (our page), ``validation_result.json`` (GX's full result) and, when
     ``data_docs``, ``data_docs.html`` (GX's rendering). A column named by an expectation but
-    missing from the data, or an expectation GX cannot evaluate, raises InvalidInputError.
+    missing from the data, a text column compared with numbers, or an expectation GX cannot
+    evaluate raises InvalidInputError. ``header`` (run ids, ``on_failure``) goes to the report.
     """
     result_format = normalize_result_format(result_format)
     check_columns(suite.spec, frame.columns, data_name=data_name)
+    check_column_types(suite.spec, frame, data_name=data_name)
     validation = run_validation(frame, suite.gx_suite, result_format)
     raw = to_native(validation.to_json_dict())
     outcome = interpret_validation(raw, row_count=len(frame))
     artifacts = {
-        "report.html": render_report(outcome, data_name=data_name, data_docs=data_docs),
+        "report.html": render_report(outcome, data_name=data_name, data_docs=data_docs, header=header),
         "validation_result.json": json.dumps(raw),
     }
     docs = render_data_docs(raw) if data_docs else None

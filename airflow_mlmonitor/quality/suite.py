@@ -10,12 +10,12 @@ from __future__ import annotations
 import difflib
 import json
 import os
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Union
 
 from airflow_mlmonitor.exceptions import InvalidInputError
 from airflow_mlmonitor.quality.types import ExpectationSpec, SuiteSpec
+from airflow_mlmonitor.sources.paths import is_local_path, local_path
 
 ExpectationsSource = Union[Sequence[Mapping[str, Any]], str, "os.PathLike[str]", Callable[[], Any]]
 
@@ -24,12 +24,42 @@ SUITE_FILE_SUFFIXES = (".json", ".yaml", ".yml")
 #: Keys an expectation config may have besides ``type``/``kwargs`` (GX 1.x and 0.x suite files).
 _CONFIG_KEYS = {"type", "expectation_type", "kwargs", "meta", "id", "notes", "description", "severity",
                 "rendered_content", "expectation_context"}
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _EXAMPLE = '{"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "income"}}'
+
+
+class SuiteFactory:
+    """``expectations`` given as a callable returning a ``gx.ExpectationSuite`` (or a list of configs).
+
+    The operator keeps it in its ``expectations`` template field: it declares no template fields and
+    is not callable, so Airflow's templater leaves it alone; :meth:`load` calls the factory at execute
+    time, once, and reads its expectations into a :class:`SuiteSpec`.
+    """
+
+    template_fields: tuple[str, ...] = ()
+
+    def __init__(self, func: Callable[[], Any]) -> None:
+        self.func = func
+
+    def describe(self) -> str:
+        return f"callable {getattr(self.func, '__qualname__', repr(self.func))}"
+
+    __repr__ = __str__ = describe
+
+    def load(self) -> SuiteSpec:
+        return suite_from_callable(self.func)
+
+
+def as_expectations(value: Any) -> Any:
+    """For the operator's ``__init__``: a callable becomes a :class:`SuiteFactory`; the rest as is."""
+    if callable(value) and not isinstance(value, (str, os.PathLike, SuiteFactory)) and not hasattr(value, "resolve"):
+        return SuiteFactory(value)
+    return value
 
 
 def load_suite(source: Any, *, name: str = DEFAULT_SUITE_NAME) -> SuiteSpec:
     """Read ``expectations`` (configs, suite file or callable) into a validated-shape SuiteSpec."""
+    if isinstance(source, SuiteFactory):
+        return source.load()
     if isinstance(source, (str, os.PathLike)):
         return parse_suite_file(source)
     if callable(source):
@@ -194,18 +224,17 @@ def _suggest_type(type_: str) -> str:
 
 def _read_text(path: str) -> str:
     try:
-        if _URL.match(path) and not path.startswith("file://"):
+        if not is_local_path(path) and not path.startswith("file://"):
             import fsspec
 
             with fsspec.open(path, "rt", encoding="utf-8") as handle:
                 return str(handle.read())
-        local = os.path.expanduser(path.removeprefix("file://"))
-        with open(local, encoding="utf-8") as handle:
+        with open(local_path(path), encoding="utf-8") as handle:
             return handle.read()
-    except FileNotFoundError as err:
-        raise InvalidInputError(f"expectations: suite file {path!r} does not exist.") from err
+    except FileNotFoundError:
+        raise InvalidInputError(f"expectations: suite file {path!r} does not exist.") from None
     except OSError as err:
-        raise InvalidInputError(f"expectations: cannot read suite file {path!r}: {err}") from err
+        raise InvalidInputError(f"expectations: cannot read suite file {path!r}: {err}") from None
 
 
 def _one_line(err: BaseException) -> str:

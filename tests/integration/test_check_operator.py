@@ -26,7 +26,7 @@ class FlakyCheck(ToyCheck):
         return result, {"report.html": f"<p>try {context['ti'].try_number}</p>"}
 
 with DAG("toy_retry", schedule=None, start_date=pendulum.datetime(2024, 1, 1)) as retry_dag:
-    FlakyCheck(task_id="flaky", passes="no", retries=1, retry_delay=0)
+    FlakyCheck(task_id="flaky", passes="no", retries=1, retry_delay=0, retry_on_failure=True)
 '''
 
 

@@ -1,24 +1,19 @@
 from __future__ import annotations
 
+import pathlib
+
 import pandas as pd
 import pytest
 
 from airflow_mlmonitor.data import load_frame
 from airflow_mlmonitor.exceptions import DataLoadError, InvalidInputError
-
-FRAME = pd.DataFrame({"age": [20, 30, 40], "country": ["FR", "DE", "US"]})
+from tests.unit.sources.test_sources import FRAME, write
 
 
 @pytest.mark.parametrize("suffix", [".parquet", ".csv", ".json", ".jsonl"])
 def test_reads_every_format_from_path_and_file_url(tmp_path, suffix):
-    path = tmp_path / f"batch{suffix}"
-    if suffix == ".parquet":
-        FRAME.to_parquet(path)
-    elif suffix == ".csv":
-        FRAME.to_csv(path, index=False)
-    else:
-        FRAME.to_json(path, orient="records", lines=suffix == ".jsonl")
-    for source in (str(path), path, f"file://{path}"):
+    path = write(tmp_path, suffix)
+    for source in (path, pathlib.Path(path), f"file://{path}"):
         frame = load_frame(source)
         pd.testing.assert_frame_equal(frame.reset_index(drop=True), FRAME, check_dtype=False)
 

@@ -10,7 +10,7 @@ import sys
 import airflow_mlmonitor
 
 HEAVY = ("great_expectations", "evidently", "mlflow", "sklearn", "scipy")
-DAG_FACING_PACKAGES = ("operators", "sensors", "hooks", "triggers", "notifications", "links")
+DAG_FACING_PACKAGES = ("operators", "sensors", "hooks", "triggers", "notifications", "links", "sources")
 #: Also loaded by workers and the DAG processor (plugins and their listeners); the plugin's web app
 #: modules (``plugins.app``...) load in the API server only and are checked by the heavy-import test.
 WORKER_MODULES = ("airflow_mlmonitor.plugins.mlmonitor", "airflow_mlmonitor.telemetry.listener")

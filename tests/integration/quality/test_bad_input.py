@@ -27,10 +27,25 @@ def test_empty_frame():
 
 
 def test_expectation_gx_cannot_evaluate_on_this_data():
-    between = [{"type": "expect_column_values_to_be_between", "kwargs": {"column": "country", "min_value": 1, "max_value": 5}}]
+    dates = [{"type": "expect_column_values_to_be_dateutil_parseable", "kwargs": {"column": "income"}}]
     with pytest.raises(InvalidInputError, match=r"could not evaluate 1 expectation\(s\).*"
-                                                r"expect_column_values_to_be_between on 'country': Column values"):
-        check(data=frame, expectations=between)
+                                                r"expect_column_values_to_be_dateutil_parseable on 'income': Values"):
+        check(data=frame, expectations=dates)
+
+
+@pytest.mark.parametrize("expectation", [
+    {"type": "expect_column_values_to_be_between", "kwargs": {"column": "income", "min_value": 0, "max_value": 100}},
+    {"type": "expect_column_mean_to_be_between", "kwargs": {"column": "income", "min_value": 0}},
+])
+def test_text_column_where_numbers_are_expected_names_column_dtype_values_and_fix(tmp_path, expectation):
+    path = tmp_path / "batch.csv"
+    path.write_text("income,age\n10,1\n20,2\noops,3\nabc,4\n")
+    with pytest.raises(InvalidInputError) as caught:
+        check(data=str(path), expectations=[expectation])
+    message = str(caught.value)
+    assert message.startswith(f"data ('{path}'): expectations[0] ({expectation['type']} on 'income') expects numbers")
+    assert "column 'income' was read as " in message and "'oops', 'abc'" in message  # dtype as read, offenders
+    assert "Fix: cast the column to numbers" in message
 
 
 def test_bad_config_fails_before_the_data_is_loaded():

@@ -16,7 +16,7 @@ def _boom():
 def test_parse_time_never_validates_nor_calls_user_code():
     op = DataQualityOperator(task_id="gate", data=_boom, expectations=_boom, result_format="nonsense")
     assert op.on_failure == "fail"
-    assert op.data is _boom and op.expectations is _boom
+    assert op.data.func is _boom and op.expectations.func is _boom  # kept for execute time, not called
     op = DataQualityOperator(task_id="gate2", data="x.parquet", expectations=[{"type": "no_such_expectation"}])
     assert op.expectations == [{"type": "no_such_expectation"}]
 
@@ -29,9 +29,9 @@ def test_rendering_templates_strings_and_leaves_callables_for_execute():
         result_format="{{ params.fmt }}",
     )
     op.render_template_fields({"ds": "2024-05-01", "params": {"fmt": "COMPLETE"}})
-    assert op.data == "/data/2024-05-01/customers.parquet"
+    assert op.data.path == "/data/2024-05-01/customers.parquet"  # the source's own template field
     assert op.result_format == "COMPLETE"
-    assert op.expectations is _boom
+    assert op.expectations.func is _boom
 
     op = DataQualityOperator(
         task_id="gate3",
@@ -40,7 +40,7 @@ def test_rendering_templates_strings_and_leaves_callables_for_execute():
                        "kwargs": {"column": "country", "value_set": ["{{ params.home }}", "US"]}}],
     )
     op.render_template_fields({"params": {"home": "FR"}})
-    assert op.data is _boom
+    assert op.data.func is _boom
     assert op.expectations[0]["kwargs"]["value_set"] == ["FR", "US"]
 
 
