@@ -15,9 +15,18 @@ class MLflowRollbackNotifier(SafeNotifier):
     ``on_failure_callback`` (task or DAG). Never raises: a registry error is logged and the task
     or run state stays. Idempotent per DAG run, so it can sit on several tasks of one DAG.
 
-    Usage::
+    Usage:
 
         PythonOperator(..., on_failure_callback=rollback_model_on_failure(model_name="churn"))
+
+    :param model_name: registered model name (templated).
+    :param alias: the alias to roll back (default ``"champion"``; templated).
+    :param to_version: move the alias to this version instead of walking back the promotion
+        history (templated; None or ``""`` walks back).
+    :param reason: stored in the bad version's ``mlmonitor.rollback_reason`` tag (templated;
+        default ``"<dag_id>.<task_id> failed"``, or ``"<dag_id>.dag run failed"`` from a DAG callback).
+    :param mlflow_conn_id: the ``mlflow`` connection (see ``MLflowHook``).
+    :param statsd_conn_id: StatsD connection for the ``model.rollback`` counter (no-op when none resolves).
     """
 
     template_fields = ("model_name", "alias", "to_version", "reason")

@@ -78,6 +78,9 @@ class MLflowModelComparisonOperator(BaseCheckOperator):
     ``{"metric", "candidate", "baseline", "delta", "relative_delta", "passed", "reason"}`` per rule),
     ``failed_metrics`` and ``promotion`` (set when ``promote_to_alias`` promoted the candidate).
 
+    Also takes the check operators' ``on_failure`` (what a rejection does to the task; here
+    ``"skip"`` by default, so a downstream promotion is skipped too) and ``statsd_conn_id``.
+
     :param model_name: registered model name.
     :param candidate: ``"7"``, ``"@challenger"``, ``"latest"`` or ``"run:<run_id>"``.
     :param baseline: reference of the model to beat (default ``"@champion"``).
@@ -87,7 +90,7 @@ class MLflowModelComparisonOperator(BaseCheckOperator):
         (otherwise that is an error).
     :param promote_to_alias: promote the candidate to this alias in the same task when it passes.
     :param previous_alias: alias given to the former holder on promotion.
-    :param on_failure: what a rejection does to the task (default ``"skip"``).
+    :param mlflow_conn_id: the ``mlflow`` connection (see ``MLflowHook``).
     """
 
     default_on_failure = "skip"
@@ -146,9 +149,17 @@ class MLflowPromoteModelOperator(BaseOperator):
     """Move ``alias`` to a version, ``previous_alias`` to the former holder, and tag the version
     (``mlmonitor.promoted_at|promoted_from|dag_id|run_id``).
 
+    Promoting the current holder again is a no-op (``changed`` is False).
     XCom ``return_value``: ``{"model_name", "alias", "version", "previous_version", "changed"}``.
 
-    :param version: a version number or any model reference (``"@challenger"``, ``"latest"``...).
+    :param model_name: registered model name (templated).
+    :param version: a version number or any model reference (``"@challenger"``, ``"latest"``,
+        ``"run:<run_id>"``...) (templated).
+    :param alias: the alias to move to ``version`` (default ``"champion"``; templated).
+    :param previous_alias: alias given to the former holder of ``alias`` (default
+        ``"previous_champion"``; None gives none; templated).
+    :param mlflow_conn_id: the ``mlflow`` connection (see ``MLflowHook``).
+    :param statsd_conn_id: StatsD connection for the ``model.promotion`` counter (no-op when none resolves).
     """
 
     template_fields: Sequence[str] = ("model_name", "version", "alias", "previous_alias")
@@ -198,6 +209,15 @@ class MLflowRollbackOperator(BaseOperator):
     Idempotent within a DAG run (a retry does not roll back twice). With nowhere to go it fails and
     changes nothing. XCom ``return_value``: ``{"model_name", "alias", "from_version",
     "to_version", "already_done", "concurrent_change"}``.
+
+    :param model_name: registered model name (templated).
+    :param alias: the alias to roll back (default ``"champion"``; templated).
+    :param to_version: move the alias to this version instead of walking back the promotion
+        history (templated; None or ``""`` walks back).
+    :param reason: stored in the bad version's ``mlmonitor.rollback_reason`` tag (templated;
+        default ``"rolled back by <dag_id>.<task_id>"``).
+    :param mlflow_conn_id: the ``mlflow`` connection (see ``MLflowHook``).
+    :param statsd_conn_id: StatsD connection for the ``model.rollback`` counter (no-op when none resolves).
     """
 
     template_fields: Sequence[str] = ("model_name", "alias", "to_version", "reason")

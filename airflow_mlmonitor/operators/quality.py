@@ -25,21 +25,22 @@ class DataQualityOperator(BaseCheckOperator):
     It is pushed before the task fails or skips. The HTML report (extra link "Monitoring report")
     and GX's full result (``validation_result.json``) go to the report store, one folder per try.
 
+    Also takes the check operators' ``on_failure`` (here ``"fail"`` by default: ``"warn"`` or
+    ``"skip"`` when an expectation fails) and ``statsd_conn_id`` (gauges
+    ``quality.success_percent`` and ``quality.unsuccessful_expectations``).
+
     :param data: the data to validate: path, URL, ``ObjectStoragePath`` or a callable returning a
         DataFrame (templated; called at execute time only).
     :param expectations: a list of GX 1.x expectation configs
         (``{"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "income", "mostly": 0.99}}``),
         a path/URL of a GX suite ``.json``/``.yaml`` file, or a callable returning a
         ``gx.ExpectationSuite`` (templated; the callable runs at execute time only).
-    :param on_failure: ``"fail"`` (default), ``"warn"`` or ``"skip"`` when an expectation fails.
     :param result_format: GX ``result_format``: ``"SUMMARY"`` (default), ``"BASIC"``,
         ``"COMPLETE"``, ``"BOOLEAN_ONLY"`` or a dict (templated).
     :param suite_name: name of a suite given as a list of configs (files and suites keep theirs).
     :param data_docs: also store GX's own Data Docs page as ``data_docs.html`` (it loads its styles
         from public CDNs; rendering costs 0.1-0.3 s whatever the data size).
     :param data_conn_id: connection for a remote ``data`` URL.
-    :param statsd_conn_id: StatsD connection for ``quality.success_percent`` and
-        ``quality.unsuccessful_expectations``.
     """
 
     default_on_failure = "fail"

@@ -28,6 +28,20 @@ class RetrainTriggerOperator(BaseOperator):
     XCom ``return_value``: ``{"triggered", "reason", "trigger_dag_id", "run_id", "failing_checks",
     "missing_checks"}``. The triggered run's conf: ``reason``, ``source_dag_id``,
     ``source_run_id``, ``checks`` (summary per check) plus ``conf``.
+
+    :param trigger_dag_id: the retraining DAG to trigger (templated).
+    :param check_task_ids: task ids of the upstream checks whose XCom results decide (templated);
+        a check that pushed no result is listed in ``missing_checks`` and does not count as failed.
+    :param cooldown: no new trigger within this long after the last one for ``cooldown_key``
+        (None: no cooldown).
+    :param cooldown_key: the cooldown's key (templated; default ``trigger_dag_id``), so several
+        monitoring DAGs can share one cooldown.
+    :param conf: extra keys for the triggered run's conf (templated); ours (``reason``,
+        ``source_dag_id``, ``source_run_id``, ``checks``) win on a clash.
+    :param statsd_conn_id: StatsD connection for the ``retrain.triggered`` counter (no-op when none
+        resolves).
+    :param trigger_rule: Airflow's trigger rule, ``"all_done"`` by default so that the operator
+        also runs after a failed or skipped check.
     """
 
     template_fields: Sequence[str] = ("trigger_dag_id", "check_task_ids", "cooldown_key", "conf")

@@ -20,6 +20,7 @@ class MLflowModelVersionSensor(BaseSensorOperator):
     :param model_name: registered model name (it may not exist yet: the sensor keeps waiting).
     :param newer_than: a model reference (default ``"@champion"``); when it resolves to nothing
         (no champion yet) or is None, any version counts.
+    :param mlflow_conn_id: the ``mlflow`` connection (see ``MLflowHook``).
     :param deferrable: wait in the triggerer instead of a worker slot (default:
         ``[operators] default_deferrable``).
     """
