@@ -62,6 +62,10 @@ def _open_input(source: Any, conn_id: str | None, name: str) -> Any:
     return data
 
 
+#: opt-in options beyond Evidently (validated and applied by ``airflow_mlmonitor.drift.beyond``)
+_BEYOND = ("min_effect", "correction", "chunk_by", "time_column", "multivariate_method", "multivariate_threshold")
+
+
 class DriftReportOperator(BaseCheckOperator):
     """Compare ``current`` with ``reference`` using Evidently's ``DataDriftPreset``.
 
@@ -98,6 +102,14 @@ class DriftReportOperator(BaseCheckOperator):
     :param report_sample_size: the HTML report is rendered by Evidently from a seeded sample of at
         most this many rows per input (the page says so); verdicts and XCom scores always come from
         the full data. None renders from the full data. Parquet inputs are read column by column.
+    :param min_effect: opt-in beyond Evidently (``airflow_mlmonitor.drift.beyond``): a column is
+        drifted only when its effect size (``columns[c]["effect"]``) also reaches this.
+    :param correction: ``"bh"`` or ``"bonferroni"``: adjust p-values across the columns.
+    :param chunk_by: a row count, or a duration (``"7d"``) with ``time_column``: result ``chunks``.
+    :param time_column: the timestamp column for ``chunk_by``.
+    :param multivariate_method: ``"domain_classifier"`` or ``"pca_reconstruction"``: result
+        ``multivariate``.
+    :param multivariate_threshold: overrides the default threshold of ``multivariate_method``.
     """
 
     default_on_failure = "warn"
@@ -117,6 +129,12 @@ class DriftReportOperator(BaseCheckOperator):
         "cat_threshold",
         "per_column_threshold",
         "data_conn_id",
+        "min_effect",
+        "correction",
+        "chunk_by",
+        "time_column",
+        "multivariate_method",
+        "multivariate_threshold",
     )
     ui_color = "#e8eef8"
 
@@ -139,6 +157,12 @@ class DriftReportOperator(BaseCheckOperator):
         per_column_threshold: Mapping[str, float] | None = None,
         data_conn_id: str | None = None,
         report_sample_size: int | None = 100_000,
+        min_effect: float | None = None,
+        correction: str | None = None,
+        chunk_by: int | str | None = None,
+        time_column: str | None = None,
+        multivariate_method: str | None = None,
+        multivariate_threshold: float | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -158,8 +182,15 @@ class DriftReportOperator(BaseCheckOperator):
         self.per_column_threshold = per_column_threshold
         self.data_conn_id = data_conn_id
         self.report_sample_size = report_sample_size
+        self.min_effect = min_effect
+        self.correction = correction
+        self.chunk_by = chunk_by
+        self.time_column = time_column
+        self.multivariate_method = multivariate_method
+        self.multivariate_threshold = multivariate_threshold
 
     def run_check(self, context: Context) -> tuple[CheckResult, Artifacts]:
+        from airflow_mlmonitor.drift.beyond import apply_beyond, beyond_options
         from airflow_mlmonitor.drift.columns import plan_columns
         from airflow_mlmonitor.drift.engine import compute_column_drift
         from airflow_mlmonitor.drift.evidently import render_report
@@ -167,6 +198,7 @@ class DriftReportOperator(BaseCheckOperator):
         from airflow_mlmonitor.drift.sampling import add_note, report_frame, sample_note
 
         options = self._options()
+        beyond = beyond_options(**{name: getattr(self, name) for name in _BEYOND})
         reference = _open_input(_release(self.reference), self.data_conn_id, "reference")
         current = _open_input(_release(self.current), self.data_conn_id, "current")
         plan = plan_columns(
@@ -190,7 +222,7 @@ class DriftReportOperator(BaseCheckOperator):
         result = build_drift_result(
             verdicts, options, reference_rows=len(reference), current_rows=len(current), ignored_columns=plan.ignored
         )
-        return result, artifacts
+        return apply_beyond(result, artifacts, reference, current, options, plan.column_types, beyond)
 
     def _options(self) -> Any:
         from airflow_mlmonitor.drift.options import drift_options
