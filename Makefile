@@ -47,14 +47,22 @@ docs: install
 bench: install
 	$(BIN)/python tests/benchmarks/bench_import.py
 
-demo: install
+# The demo prints one line per task outcome (from the `airflow dags test` log) plus the example's
+# MLMONITOR summary lines, without the logger's `[unusual_prefix_...]` module suffix.
+DEMO_SUMMARY = /Task instance state updated/ && match($$0, /new_state=[a-z_]+/) { state = substr($$0, RSTART + 10, RLENGTH - 10) } \
+	/\[DAG TEST\] end task/ && match($$0, /task_id=[^ ]+/) { printf "  %-28s %s\n", substr($$0, RSTART + 8, RLENGTH - 8), state } \
+	/MLMONITOR/ { line = $$0; sub(/^.*MLMONITOR /, "", line); sub(/ *\[unusual_prefix_[^]]*\].*$$/, "", line); print "    " line } \
+	/DagRun Finished/ && match($$0, / state=[a-z_]+/) { print "  => dag run " substr($$0, RSTART + 7, RLENGTH - 7) }
+
+demo:
 	@mkdir -p $(DEMO_HOME)/mlflow/artifacts $(DEMO_HOME)/reports
+	@$(MAKE) --no-print-directory install > $(DEMO_HOME)/install.log 2>&1 || { cat $(DEMO_HOME)/install.log; exit 1; }
 	@$(DEMO_ENV) $(BIN)/airflow db migrate > $(DEMO_HOME)/db-migrate.log 2>&1 || { cat $(DEMO_HOME)/db-migrate.log; exit 1; }
 	@if [ -z "$(strip $(DEMO_DAGS))" ]; then echo "No example DAGs yet."; fi
 	@for dag_id in $(DEMO_DAGS); do \
 		echo "=== airflow dags test $$dag_id"; \
 		$(DEMO_ENV) $(BIN)/airflow dags test $$dag_id > $(DEMO_HOME)/$$dag_id.log 2>&1; rc=$$?; \
-		grep -E 'MLMONITOR|DagRun Finished' $(DEMO_HOME)/$$dag_id.log | sed -E 's/^.*(MLMONITOR)/\1/' ; \
+		awk '$(DEMO_SUMMARY)' $(DEMO_HOME)/$$dag_id.log; \
 		if [ $$rc -ne 0 ] || ! grep -q 'state=success' $(DEMO_HOME)/$$dag_id.log; then \
 			echo "FAILED: $$dag_id (log: $(DEMO_HOME)/$$dag_id.log)"; tail -40 $(DEMO_HOME)/$$dag_id.log; exit 1; fi; \
 	done
