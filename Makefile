@@ -16,7 +16,7 @@ DEMO_ENV := AIRFLOW_HOME=$(DEMO_HOME)/airflow \
 # A file lists its ids as `DEMO_DAG_ID = "id"` or `DEMO_DAG_IDS = ("id1", "id2")`.
 DEMO_DAGS ?= $(shell grep -h -E '^DEMO_DAG_IDS? = ' example_dags/*.py 2>/dev/null | grep -o '"[^"]*"' | tr -d '"')
 
-.PHONY: install system-deps test test-unit lint docs demo bench clean ci
+.PHONY: install system-deps test test-unit lint docs demo ui stack stack-down bench clean ci
 
 $(UV):
 	python3 -m venv $(CURDIR)/.uv && $(CURDIR)/.uv/bin/pip install --quiet uv
@@ -68,5 +68,17 @@ demo:
 	done
 	@echo "Demo done. Reports: $(DEMO_HOME)/reports  Logs: $(DEMO_HOME)"
 
+# Optional third command: the `make demo` Airflow home in the UI (API server on a free port).
+ui: install
+	@$(DEMO_ENV) $(BIN)/python -m tests.system.ui
+
+# A Celery deployment on loopback (Postgres, Redis, two workers, S3 report store, MLflow, StatsD);
+# settings in .stack/env, logs and PIDs under .stack/. See docs/deploy.md.
+stack: install system-deps
+	@$(BIN)/python -m tests.system.stack up
+
+stack-down:
+	@$(BIN)/python -m tests.system.stack down
+
 clean:
-	rm -rf $(VENV) $(DEMO_HOME) .site .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DEMO_HOME) .stack .site .pytest_cache .mypy_cache .ruff_cache
