@@ -15,18 +15,20 @@ class MLflowRollbackNotifier(SafeNotifier):
     ``on_failure_callback`` (task or DAG). Never raises: a registry error is logged and the task
     or run state stays. Idempotent per DAG run, so it can sit on several tasks of one DAG.
 
-    Usage:
+    Usage::
 
         PythonOperator(..., on_failure_callback=rollback_model_on_failure(model_name="churn"))
 
-    :param model_name: registered model name (templated).
-    :param alias: the alias to roll back (default ``"champion"``; templated).
-    :param to_version: move the alias to this version instead of walking back the promotion
-        history (templated; None or ``""`` walks back).
-    :param reason: stored in the bad version's ``mlmonitor.rollback_reason`` tag (templated;
-        default ``"<dag_id>.<task_id> failed"``, or ``"<dag_id>.dag run failed"`` from a DAG callback).
-    :param mlflow_conn_id: the ``mlflow`` connection (see ``MLflowHook``).
-    :param statsd_conn_id: StatsD connection for the ``model.rollback`` counter (no-op when none resolves).
+
+    The rollback is compare-and-set under the model's registry lease: if another mover moved the
+    alias meanwhile, the rollback is logged as lost and changes nothing.
+
+    :param model_name: registered model name.
+    :param alias: alias to move back (default ``"champion"``).
+    :param to_version: roll back to this version instead of walking the promotion history.
+    :param reason: lands in the ``mlmonitor.rollback_reason`` tag of the bad version.
+    :param mlflow_conn_id: the ``mlflow`` connection.
+    :param statsd_conn_id: StatsD connection for ``model.rollback``.
     """
 
     template_fields = ("model_name", "alias", "to_version", "reason")
