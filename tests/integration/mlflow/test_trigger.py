@@ -27,10 +27,10 @@ async def test_trigger_fires_on_a_new_version_without_blocking_the_loop(sqlite_c
     polls: list[tuple[int, int, int, object]] = []  # (thread, ticks before, ticks after, found)
     real_poll = trigger_module.find_new_version
 
-    def slow_poll(*args):  # a slow registry: every poll blocks its thread for 0.3 s, then really polls
+    def slow_poll(*args, **kwargs):  # a slow registry: every poll blocks its thread for 0.3 s, then really polls
         before = ticks
         time.sleep(0.3)
-        found = real_poll(*args)
+        found = real_poll(*args, **kwargs)
         polls.append((threading.get_ident(), before, ticks, found))
         return found
 
