@@ -77,6 +77,8 @@ class MLflowHook(BaseHook):
     """Interact with an MLflow tracking server / model registry.
 
     :param mlflow_conn_id: an ``mlflow`` connection (default ``mlflow_default``).
+    :param connection: an already fetched ``Connection`` for ``mlflow_conn_id`` (the trigger fetches
+        it asynchronously); None looks it up when first needed.
     """
 
     conn_name_attr = "mlflow_conn_id"

@@ -86,7 +86,7 @@ def _port(value: Any, where: str) -> int:
 
 
 class StatsdHook(BaseHook):
-    """Turns the ``statsd`` connection (or Airflow's ``[metrics]`` settings) into a :class:`Telemetry`.
+    """Turns the ``statsd`` connection (or Airflow's ``[metrics]`` settings) into a ``Telemetry``.
 
     :param statsd_conn_id: the StatsD connection; when it is not defined, Airflow's ``[metrics]``
         StatsD settings are used if ``statsd_on``, else metrics are disabled.

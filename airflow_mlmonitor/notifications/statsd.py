@@ -22,7 +22,7 @@ SCOPES = ("auto", "task", "dag_run")
 class StatsdNotifier(SafeNotifier):
     """Emit task or DAG-run metrics to StatsD from a callback.
 
-    Usage::
+    Usage:
 
         DAG(..., on_success_callback=send_statsd_metrics(), on_failure_callback=send_statsd_metrics(),
             default_args={"on_success_callback": send_statsd_metrics(),

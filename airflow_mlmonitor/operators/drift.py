@@ -31,6 +31,9 @@ class DriftReportOperator(BaseCheckOperator):
     go to the report store (extra link "Monitoring report"), never to XCom. The check passes when
     there is no dataset drift (share of drifted columns below ``drift_share``).
 
+    Also takes the check operators' ``on_failure`` (here ``"warn"`` by default: ``"fail"`` or
+    ``"skip"`` when drift is detected) and ``statsd_conn_id``.
+
     :param reference: the training/reference data: path, URL, ``ObjectStoragePath`` or a callable
         returning a DataFrame (templated).
     :param current: the data to check, same forms (templated; ``.expand(current=[...])`` works).
@@ -38,23 +41,31 @@ class DriftReportOperator(BaseCheckOperator):
     :param numerical_columns: columns to treat as numerical (overrides Evidently's inference).
     :param categorical_columns: columns to treat as categorical.
     :param drift_share: dataset drift when the share of drifted columns is >= this (Evidently's name).
-    :param method: Evidently method id for every column (``"ks"``, ``"psi"``, ``"wasserstein"``...);
-        ``num_method``/``cat_method`` per type, ``per_column_method`` per column. None = Evidently's
-        default for the column type and reference size.
-    :param threshold: drift threshold for every column; ``num_threshold``, ``cat_threshold``,
-        ``per_column_threshold`` likewise. None = the method's default.
+    :param method: Evidently method id for every column (``"ks"``, ``"psi"``, ``"wasserstein"``...).
+        None = Evidently's default for the column type and reference size. Precedence, as in
+        ``DataDriftPreset``: ``per_column_method`` > ``num_method``/``cat_method`` > ``method``.
+    :param num_method: method id for every numerical column (wins over ``method``).
+    :param cat_method: method id for every categorical column (wins over ``method``).
+    :param per_column_method: ``{column: method id}``, e.g. ``{"age": "wasserstein", "plan": "psi"}``
+        (wins over every other method option for those columns).
+    :param threshold: drift threshold for every column. None = the method's default (e.g. 0.05 for
+        ``ks``, 0.1 for ``psi``). Precedence: ``per_column_threshold`` >
+        ``num_threshold``/``cat_threshold`` > ``threshold``.
+    :param num_threshold: threshold for every numerical column (wins over ``threshold``).
+    :param cat_threshold: threshold for every categorical column (wins over ``threshold``).
+    :param per_column_threshold: ``{column: threshold}``, e.g. ``{"income": 0.01}``.
     :param data_conn_id: connection for remote ``reference``/``current`` URLs.
     :param report_sample_size: the HTML report is rendered by Evidently from a seeded sample of at
         most this many rows per input (the page says so); verdicts and XCom scores always come from
         the full data. None renders from the full data. Parquet inputs are read column by column.
-    :param on_failure: ``"warn"`` (default), ``"fail"`` or ``"skip"`` when drift is detected.
-    :param min_effect: opt-in beyond Evidently (:mod:`airflow_mlmonitor.drift.beyond`): a column is
+    :param min_effect: opt-in beyond Evidently (``airflow_mlmonitor.drift.beyond``): a column is
         drifted only when its effect size (``columns[c]["effect"]``) also reaches this.
     :param correction: ``"bh"`` or ``"bonferroni"``: adjust p-values across the columns.
     :param chunk_by: a row count, or a duration (``"7d"``) with ``time_column``: result ``chunks``.
     :param time_column: the timestamp column for ``chunk_by``.
     :param multivariate_method: ``"domain_classifier"`` or ``"pca_reconstruction"``: result
-        ``multivariate``; ``multivariate_threshold`` overrides its default threshold.
+        ``multivariate``.
+    :param multivariate_threshold: overrides the default threshold of ``multivariate_method``.
     """
 
     default_on_failure = "warn"

@@ -94,6 +94,12 @@ class MLflowModelComparisonOperator(BaseCheckOperator):
     ``{"metric", "candidate", "baseline", "delta", "relative_delta", "passed", "reason"}`` per rule),
     ``failed_metrics`` and ``promotion`` (set when ``promote_to_alias`` promoted the candidate).
 
+    A baseline alias that is not set counts as "no baseline" only when the model has no aliases
+    yet, or it is ``promote_to_alias``; any other missing alias fails naming the existing ones.
+
+    Also takes the check operators' ``on_failure`` (what a rejection does to the task; here
+    ``"skip"`` by default, so a downstream promotion is skipped too) and ``statsd_conn_id``.
+
     :param model_name: registered model name.
     :param candidate: ``"7"``, ``"@challenger"``, ``"latest"`` or ``"run:<run_id>"``.
     :param baseline: reference of the model to beat (default ``"@champion"``).
@@ -108,10 +114,6 @@ class MLflowModelComparisonOperator(BaseCheckOperator):
     :param include_rolled_back: allow a version tagged ``mlmonitor.rolled_back_at`` as candidate or
         baseline (``"latest"`` skips them otherwise).
     :param mlflow_conn_id: the ``mlflow`` connection.
-    :param on_failure: what a rejection does to the task (default ``"skip"``).
-
-    A baseline alias that is not set counts as "no baseline" only when the model has no aliases
-    yet, or it is ``promote_to_alias``; any other missing alias fails naming the existing ones.
     """
 
     default_on_failure = "skip"

@@ -33,7 +33,6 @@ class DataQualityOperator(BaseCheckOperator):
         (``{"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "income", "mostly": 0.99}}``),
         a path/URL of a GX suite ``.json``/``.yaml`` file, or a callable returning a
         ``gx.ExpectationSuite`` (templated; the callable runs at execute time only).
-    :param on_failure: ``"fail"`` (default), ``"warn"`` or ``"skip"`` when an expectation fails.
     :param result_format: GX ``result_format``: ``"SUMMARY"`` (default), ``"BASIC"``,
         ``"COMPLETE"``, ``"BOOLEAN_ONLY"`` or a dict (templated).
     :param suite_name: name of a suite given as a list of configs (files and suites keep theirs).

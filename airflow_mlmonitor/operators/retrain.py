@@ -41,14 +41,21 @@ class RetrainTriggerOperator(BaseOperator):
     ``"data_volume"``), ``source_dag_id``, ``source_run_id``, ``checks`` (summary per check), with
     ``rows`` and ``min_new_rows`` for a data-volume trigger, plus ``conf``.
 
-    :param trigger_dag_id: the DAG to trigger (templated).
-    :param check_task_ids: upstream check task ids whose results decide (templated).
-    :param cooldown: no new trigger within this time of the last one for the key (None: no cooldown).
-    :param cooldown_key: shared state key (templated; default ``trigger_dag_id``).
-    :param conf: extra conf of the triggered run (templated).
+    :param trigger_dag_id: the retraining DAG to trigger (templated).
+    :param check_task_ids: task ids of the upstream checks whose XCom results decide (templated);
+        a check that pushed no result is listed in ``missing_checks`` and does not count as failed.
+    :param cooldown: no new trigger within this long after the last one for ``cooldown_key``
+        (None: no cooldown).
+    :param cooldown_key: the cooldown's key (templated; default ``trigger_dag_id``), so several
+        monitoring DAGs can share one cooldown.
+    :param conf: extra keys for the triggered run's conf (templated); ours (``reason``,
+        ``source_dag_id``, ``source_run_id``, ``checks``) win on a clash.
     :param min_new_rows: also trigger when this many rows were checked since the last trigger
         (a positive integer, or None to count nothing).
-    :param statsd_conn_id: StatsD connection for ``retrain.triggered``.
+    :param statsd_conn_id: StatsD connection for the ``retrain.triggered`` counter (no-op when none
+        resolves).
+    :param trigger_rule: Airflow's trigger rule, ``"all_done"`` by default so that the operator
+        also runs after a failed or skipped check.
     """
 
     template_fields: Sequence[str] = ("trigger_dag_id", "check_task_ids", "cooldown_key", "conf")

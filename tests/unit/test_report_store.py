@@ -54,10 +54,11 @@ def test_uri_and_layout(tmp_path):
     ],
 )
 def test_ids_that_would_escape_the_store_are_refused(tmp_path, kwargs):
+    store = ReportStore(str(tmp_path / "store" / "reports"))  # room above the base for '..' to land
     base = {"dag_id": "d", "run_id": RUN, "task_id": "t", "map_index": -1, "try_number": 1}
     with pytest.raises(ReportStoreError):
-        ReportKey(**{**base, **kwargs})
-    assert not os.listdir(tmp_path)
+        store.write(ReportKey(**{**base, **kwargs}), "report.html", b"x")
+    assert not [path for path in tmp_path.rglob("*") if path.is_file()]  # nothing written anywhere
 
 
 @pytest.mark.parametrize("name", ["../x.html", "/etc/passwd", ".env", "a/b.html", ""])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -42,12 +44,70 @@ def test_parquet_files_give_the_same_verdicts_as_the_frames(files):
     assert [c.drifted for c in from_files] == [True, False]
 
 
-def test_a_file_is_described_from_its_footer_and_read_one_column_at_a_time(files):
-    folder, frames = files
-    source = ParquetColumns(str(folder / "current.parquet"))
-    assert source.columns == ["income", "city", "id"] and len(source) == 4000
-    pd.testing.assert_series_equal(source.column("id"), frames["current"]["id"])
+class CountingFile(io.FileIO):
+    """A local file opened like a remote one (through an opener) that counts the bytes read from it."""
+
+    read_bytes = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = super().read(size)
+        CountingFile.read_bytes += len(data)
+        return data
+
+    def readinto(self, buffer) -> int:
+        count = super().readinto(buffer) or 0
+        CountingFile.read_bytes += count
+        return count
+
+
+@pytest.fixture
+def parquet_reads(monkeypatch) -> list[tuple[str, list[str] | None]]:
+    """Every read pyarrow is asked for, as ``(method, columns)``: ParquetFile's readers and read_table."""
+    import inspect
+
+    import pyarrow.parquet as pq
+
+    reads: list[tuple[str, list[str] | None]] = []
+
+    def spy(owner, method):
+        original = getattr(owner, method)
+
+        def wrapper(*args, **kwargs):
+            columns = inspect.signature(original).bind(*args, **kwargs).arguments.get("columns")
+            reads.append((method, columns))
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(owner, method, wrapper)
+
+    for method in ("read", "read_row_group", "read_row_groups", "iter_batches"):
+        spy(pq.ParquetFile, method)
+    spy(pq, "read_table")
+    return reads
+
+
+def test_a_file_is_described_from_its_footer_and_read_one_column_at_a_time(tmp_path, parquet_reads):
+    rows = 100_000  # 1.6 MB: bigger than the 64 KiB pyarrow reads for the footer
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({"income": rng.normal(0, 1, rows), "city": rng.choice(["a", "b", "c"], rows),
+                          "id": np.arange(rows)})
+    path = tmp_path / "current.parquet"
+    frame.to_parquet(path, row_group_size=25_000)
+
+    source = ParquetColumns(str(path))
+    assert source.columns == ["income", "city", "id"] and len(source) == rows
     assert list(source.empty_frame().columns) == source.columns and len(source.empty_frame()) == 0
+    assert parquet_reads == []  # names, row count and dtypes come from the footer: no data read
+    pd.testing.assert_series_equal(source.column("id"), frame["id"])
+    pd.testing.assert_series_equal(source.column("city"), frame["city"])
+    assert parquet_reads == [("read", ["id"]), ("read", ["city"])]
+
+    CountingFile.read_bytes = 0
+    remote = ParquetColumns(lambda: CountingFile(path))
+    assert len(remote) == rows
+    assert CountingFile.read_bytes <= 64 * 1024  # the footer only
+    CountingFile.read_bytes = 0
+    remote.column("id")
+    assert CountingFile.read_bytes < path.stat().st_size / 2  # one column's pages (and the footer)
 
 
 def test_samples_are_seeded_and_drawn_from_the_file(files):

@@ -21,10 +21,13 @@ def test_verdicts_follow_the_snapshot_column_by_column():
     age, city, plan = verdicts
     assert (age.method, age.threshold, age.drifted) == ("ks", 0.05, True)
     assert age.score == pytest.approx(7.820358278708043e-06)
-    assert (city.method, city.drifted) == ("chisquare", True)
+    assert (city.method, city.threshold, city.drifted) == ("chisquare", 0.05, True)
+    assert city.score == pytest.approx(4.398026348900609e-17, rel=1e-9)
     # an explicitly chosen method is reported by id, with that method's default threshold
     assert (plan.method, plan.threshold, plan.drifted) == ("psi", 0.1, False)
-    assert plan.to_dict() == {"method": "psi", "score": plan.score, "threshold": 0.1, "drifted": False}
+    assert plan.score == pytest.approx(0.006705434872236914)  # the snapshot's ValueDrift value for plan
+    assert plan.to_dict() == {"method": "psi", "score": pytest.approx(0.006705434872236914), "threshold": 0.1,
+                              "drifted": False}
 
 
 def test_verdicts_keep_the_requested_column_order_and_subset():

@@ -74,7 +74,9 @@ def test_bad_connections_are_clear_errors():
         settings_from_connection(conn(host="http://m", extra='{"timeout": "soon"}'))
 
 
-def test_credentials_reach_the_request_headers_per_client():
+def test_a_token_wins_over_basic_auth_in_the_host_credentials():
+    """Which credentials a client sends; that they reach the HTTP headers, per client, is
+    ``tests/integration/mlflow/test_hook.py::test_basic_and_token_auth_are_sent_per_client``."""
     from airflow_mlmonitor.registry.client import MLflowSettings, _host_creds
 
     creds = _host_creds(MLflowSettings("http://m", username="ann", password="pw"), "http://m")

@@ -90,7 +90,7 @@ def test_notifier_recognises_a_dag_callback(monkeypatch, receiver):
     assert receiver.recv(1000) == b"mlmonitor.dagrun.failure.d:1|c"
 
 
-def test_notifier_swallows_everything(monkeypatch, caplog):
+def test_notifier_swallows_everything(monkeypatch, capsys):
     from airflow_mlmonitor.notifications import statsd as notifier_module
 
     def explode(conn_id):
@@ -99,6 +99,11 @@ def test_notifier_swallows_everything(monkeypatch, caplog):
     monkeypatch.setattr("airflow_mlmonitor.hooks.statsd.get_telemetry", explode)
     notifier_module.StatsdNotifier()({"ti": None})  # no exception
     notifier_module.StatsdNotifier(scope="bogus")({})  # no exception either
+    logged = capsys.readouterr().out  # Airflow's structlog loggers write to stdout, not to caplog
+    warnings = [line for line in logged.splitlines() if "warning" in line]
+    assert len(warnings) == 2, logged
+    assert "StatsD notifier failed, metrics not sent: boom" in warnings[0]
+    assert "StatsdNotifier: scope must be one of ('auto', 'task', 'dag_run'), got 'bogus'" in warnings[1]
 
 
 def test_notifier_renders_a_templated_conn_id(monkeypatch, receiver):
