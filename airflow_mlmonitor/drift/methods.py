@@ -261,7 +261,8 @@ def z_test(pair: ColumnPair) -> float:
 _NUM: frozenset[ColumnType] = frozenset({"numerical"})
 _CAT: frozenset[ColumnType] = frozenset({"categorical"})
 _BOTH: frozenset[ColumnType] = frozenset({"numerical", "categorical"})
-_P, _D = "p_value", "distance"
+_P: ScoreKind = "p_value"
+_D: ScoreKind = "distance"
 _SMALL, _LARGE = True, False
 
 METHODS: dict[str, Method] = {

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from airflow_mlmonitor.drift.columns import infer_column_type, plan_columns
+from airflow_mlmonitor.drift.engine import compute_column_drift
 from airflow_mlmonitor.drift.evidently import render_report
 from airflow_mlmonitor.drift.options import drift_options
-from airflow_mlmonitor.drift.engine import compute_column_drift
 from airflow_mlmonitor.drift.verdicts import METHOD_IDS, dataset_drift, method_id
 from airflow_mlmonitor.exceptions import InvalidInputError
 
