@@ -81,9 +81,10 @@ def _check_presence(reference: pd.DataFrame, current: pd.DataFrame, wanted: list
                 "(for example frame.columns = frame.columns.astype(str))."
             )
     ref_cols, cur_cols = list(reference.columns), list(current.columns)
+    ref_side = reference.describe() if hasattr(reference, "facts") else "reference"  # a profile names its file
     if wanted is not None:
         missing = [
-            f"{c!r} (missing in {' and '.join(s for s, cols in (('reference', ref_cols), ('current', cur_cols)) if c not in cols)})"
+            f"{c!r} (missing in {' and '.join(s for s, cols in ((ref_side, ref_cols), ('current', cur_cols)) if c not in cols)})"
             for c in wanted
             if c not in ref_cols or c not in cur_cols
         ]
@@ -94,9 +95,10 @@ def _check_presence(reference: pd.DataFrame, current: pd.DataFrame, wanted: list
     only_cur = [c for c in cur_cols if c not in ref_cols]
     if only_ref or only_cur:
         raise InvalidInputError(
-            "reference and current have different columns: "
-            f"only in reference {only_ref}, only in current {only_cur}. "
-            "Pass `columns=[...]` to compare the shared ones."
+            f"{ref_side} and current have different columns: "
+            f"only in {ref_side} {only_ref}, only in current {only_cur}. "
+            "Pass `columns=[...]` to compare the shared ones"
+            + (", or rebuild the profile." if ref_side != "reference" else ".")
         )
     return cur_cols
 

@@ -102,7 +102,7 @@ def write_profile(
                 entries.append(entry)
             if progress is not None:
                 progress(f"drift profile: {len(entries)}/{len(names)} columns")
-        index = {"format": PROFILE_FORMAT, "version": PROFILE_VERSION, "rows": int(len(source)),
+        index = {"format": PROFILE_FORMAT, "version": PROFILE_VERSION, "rows": len(source),
                  "columns": [e["name"] for e in entries], "entries": entries}
         archive.writestr(_INDEX, json.dumps(index))
     return index

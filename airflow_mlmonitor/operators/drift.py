@@ -1,16 +1,23 @@
-"""``DriftReportOperator``: Evidently's data drift report as an Airflow check."""
+"""``DriftReportOperator``: data drift with Evidently's verdicts as an Airflow check, and
+``DriftProfileOperator``: a reference profile built once for many checks."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from airflow.sdk import BaseOperator
+
 from airflow_mlmonitor.operators._check import Artifacts, BaseCheckOperator
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
+    from airflow_mlmonitor.drift.profile import ReferenceProfile
+    from airflow_mlmonitor.drift.types import ColumnDrift, DriftOptions
     from airflow_mlmonitor.results import CheckResult
+
+REPORTS = ("native", "evidently", None)
 
 
 class CallableSource:
@@ -62,31 +69,63 @@ def _open_input(source: Any, conn_id: str | None, name: str) -> Any:
     return data
 
 
+def _storage_path(uri: Any, conn_id: str | None) -> Any:
+    """``uri`` as an ``ObjectStoragePath`` (local paths and any fsspec URL)."""
+    from airflow.sdk import ObjectStoragePath
+
+    return uri if isinstance(uri, ObjectStoragePath) else ObjectStoragePath(str(uri), conn_id=conn_id)
+
+
+def _open_profile(uri: Any, conn_id: str | None) -> ReferenceProfile:
+    import os
+
+    from airflow_mlmonitor.data import _URL
+    from airflow_mlmonitor.drift.profile import ReferenceProfile
+
+    if isinstance(uri, (str, os.PathLike)) and conn_id is None and not _URL.match(str(uri)):
+        local = os.path.expanduser(os.fspath(uri))
+        return ReferenceProfile(lambda: open(local, "rb"), str(uri))
+    path = _storage_path(uri, conn_id)
+    return ReferenceProfile(lambda: path.open("rb"), str(path))
+
+
 class DriftReportOperator(BaseCheckOperator):
-    """Compare ``current`` with ``reference`` using Evidently's ``DataDriftPreset``.
+    """Compare ``current`` with ``reference`` (or a reference profile) with Evidently's verdicts.
 
     XCom ``return_value`` is the drift check result: ``dataset_drift``, ``drifted_columns`` (sorted),
     ``columns`` (``{name: {"method", "score", "threshold", "drifted"}}``), ``metrics.drift_share``,
-    ``metrics.drifted_columns``, ``metrics.n_columns``... The Evidently HTML report and JSON snapshot
-    go to the report store (extra link "Monitoring report"), never to XCom. The check passes when
+    ``metrics.drifted_columns``, ``metrics.n_columns``, ``metrics.rows``... Verdicts are
+    Evidently's ``DataDriftPreset`` verdicts computed on the full data by our engine; the report
+    (extra link "Monitoring report") goes to the report store, never to XCom. The check passes when
     there is no dataset drift (share of drifted columns below ``drift_share``).
 
     :param reference: the training/reference data: path, URL, ``ObjectStoragePath`` or a callable
-        returning a DataFrame (templated).
+        returning a DataFrame (templated). Leave it out when ``reference_profile`` is given.
     :param current: the data to check, same forms (templated; ``.expand(current=[...])`` works).
+    :param reference_profile: URI of a profile written by :class:`DriftProfileOperator` (templated,
+        e.g. ``"{{ ti.xcom_pull(task_ids='profile')['profile_uri'] }}"``): only ``current`` is read,
+        the verdicts are identical to a check against the raw reference.
     :param columns: columns to compare; default all columns (they must exist on both sides).
     :param numerical_columns: columns to treat as numerical (overrides Evidently's inference).
-    :param categorical_columns: columns to treat as categorical.
+    :param categorical_columns: columns to treat as categorical (also the way to compare a column
+        that is numbers on one side and text on the other).
     :param drift_share: dataset drift when the share of drifted columns is >= this (Evidently's name).
-    :param method: Evidently method id for every column (``"ks"``, ``"psi"``, ``"wasserstein"``...);
-        ``num_method``/``cat_method`` per type, ``per_column_method`` per column. None = Evidently's
-        default for the column type and reference size.
-    :param threshold: drift threshold for every column; ``num_threshold``, ``cat_threshold``,
-        ``per_column_threshold`` likewise. None = the method's default.
+    :param method: Evidently method id for every column (``"ks"``, ``"psi"``, ``"wasserstein"``...).
+        None = Evidently's default for the column type and reference size.
+    :param num_method: method for numerical columns (wins over ``method``).
+    :param cat_method: method for categorical columns (wins over ``method``).
+    :param per_column_method: ``{column: method}`` (wins over the others).
+    :param threshold: drift threshold for every column; None = the method's default.
+    :param num_threshold: threshold for numerical columns (wins over ``threshold``).
+    :param cat_threshold: threshold for categorical columns (wins over ``threshold``).
+    :param per_column_threshold: ``{column: threshold}`` (wins over the others).
     :param data_conn_id: connection for remote ``reference``/``current`` URLs.
-    :param report_sample_size: the HTML report is rendered by Evidently from a seeded sample of at
-        most this many rows per input (the page says so); verdicts and XCom scores always come from
-        the full data. None renders from the full data. Parquet inputs are read column by column.
+    :param profile_conn_id: connection for a remote ``reference_profile`` (default ``data_conn_id``).
+    :param report: ``"native"`` (default: our own page from the full data; Evidently is not
+        imported), ``"evidently"`` (Evidently's own HTML, rendered from a seeded sample), or None
+        (the result JSON only). Verdicts never depend on it.
+    :param report_sample_size: for ``report="evidently"``: rows per input Evidently renders from
+        (a seeded sample; the page says so). None renders from the full data.
     :param on_failure: ``"warn"`` (default), ``"fail"`` or ``"skip"`` when drift is detected.
     """
 
@@ -94,6 +133,7 @@ class DriftReportOperator(BaseCheckOperator):
     template_fields: Sequence[str] = (
         "reference",
         "current",
+        "reference_profile",
         "columns",
         "numerical_columns",
         "categorical_columns",
@@ -107,14 +147,16 @@ class DriftReportOperator(BaseCheckOperator):
         "cat_threshold",
         "per_column_threshold",
         "data_conn_id",
+        "profile_conn_id",
     )
     ui_color = "#e8eef8"
 
     def __init__(
         self,
         *,
-        reference: Any,
         current: Any,
+        reference: Any = None,
+        reference_profile: Any = None,
         columns: Sequence[str] | None = None,
         numerical_columns: Sequence[str] | None = None,
         categorical_columns: Sequence[str] | None = None,
@@ -128,12 +170,19 @@ class DriftReportOperator(BaseCheckOperator):
         cat_threshold: float | None = None,
         per_column_threshold: Mapping[str, float] | None = None,
         data_conn_id: str | None = None,
+        profile_conn_id: str | None = None,
+        report: str | None = "native",
         report_sample_size: int | None = 100_000,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        if report not in REPORTS:
+            from airflow_mlmonitor.exceptions import InvalidInputError
+
+            raise InvalidInputError(f"report must be 'native', 'evidently' or None, got {report!r}")
         self.reference = _hold(reference)
         self.current = _hold(current)
+        self.reference_profile = reference_profile
         self.columns = columns
         self.numerical_columns = numerical_columns
         self.categorical_columns = categorical_columns
@@ -147,17 +196,32 @@ class DriftReportOperator(BaseCheckOperator):
         self.cat_threshold = cat_threshold
         self.per_column_threshold = per_column_threshold
         self.data_conn_id = data_conn_id
+        self.profile_conn_id = profile_conn_id
+        self.report = report
         self.report_sample_size = report_sample_size
 
+    def _reference(self) -> Any:
+        from airflow_mlmonitor.exceptions import InvalidInputError
+
+        if (self.reference is None) == (self.reference_profile in (None, "")):
+            raise InvalidInputError(
+                "Give exactly one of `reference` (the data) and `reference_profile` (a profile URI from "
+                f"DriftProfileOperator); got reference={self.reference!r}, reference_profile={self.reference_profile!r}."
+            )
+        if self.reference is not None:
+            return _open_input(_release(self.reference), self.data_conn_id, "reference")
+        return _open_profile(self.reference_profile, self.profile_conn_id or self.data_conn_id)
+
     def run_check(self, context: Context) -> tuple[CheckResult, Artifacts]:
+        import time
+
         from airflow_mlmonitor.drift.columns import plan_columns
         from airflow_mlmonitor.drift.engine import compute_column_drift
-        from airflow_mlmonitor.drift.evidently import render_report
         from airflow_mlmonitor.drift.result import build_drift_result
-        from airflow_mlmonitor.drift.sampling import add_note, report_frame, sample_note
 
         options = self._options()
-        reference = _open_input(_release(self.reference), self.data_conn_id, "reference")
+        started = time.monotonic()
+        reference = self._reference()
         current = _open_input(_release(self.current), self.data_conn_id, "current")
         plan = plan_columns(
             reference,
@@ -170,17 +234,57 @@ class DriftReportOperator(BaseCheckOperator):
             self.log.warning("%s", note)
         if plan.ignored:
             self.log.info("Columns not drift-tested (as in Evidently): %s", plan.ignored)
-        verdicts = compute_column_drift(reference, current, options, plan.column_types)  # full data
+        self.log.info("drift: %d columns to compare, %s reference rows, %s current rows",
+                      len(plan.column_types), f"{len(reference):,}", f"{len(current):,}")
+        verdicts = compute_column_drift(reference, current, options, plan.column_types, progress=self.log.info)
+        result = build_drift_result(
+            verdicts, options, reference_rows=len(reference), current_rows=len(current), ignored_columns=plan.ignored
+        )
+        artifacts = self._report(context, result, verdicts, options, (reference, current, plan), plan.notes)
+        self.log.info("drift: done in %.1f s (report=%s)", time.monotonic() - started, self.report)
+        return result, artifacts
+
+    def _report(
+        self, context: Context, result: CheckResult, verdicts: list[ColumnDrift], options: DriftOptions,
+        inputs: tuple[Any, Any, Any], notes: Sequence[str],
+    ) -> dict[str, str]:
+        if self.report is None:
+            return {}
+        if self.report == "evidently":
+            return self._evidently_report(options, *inputs)
+        from airflow_mlmonitor.drift.report import render_native_report
+        from airflow_mlmonitor.policy import apply_on_failure
+
+        shown, _action = apply_on_failure(result, self.on_failure)
+        page = render_native_report(
+            {**shown.to_dict(), "on_failure": self.on_failure},
+            verdicts,
+            options,
+            header=_header(context),
+            extra_options={
+                "reference": None if self.reference is None else repr(_release(self.reference)),
+                "reference_profile": self.reference_profile,
+                "current": repr(_release(self.current)),
+                "columns": self.columns,
+                "numerical_columns": self.numerical_columns,
+                "categorical_columns": self.categorical_columns,
+                "on_failure": self.on_failure,
+            },
+            notes=notes,
+        )
+        return {"report.html": page}
+
+    def _evidently_report(self, options: DriftOptions, reference: Any, current: Any, plan: Any) -> dict[str, str]:
+        from airflow_mlmonitor.drift.evidently import render_report
+        from airflow_mlmonitor.drift.sampling import add_note, report_frame, sample_note
+
         sampled = [report_frame(d, list(plan.column_types), self.report_sample_size) for d in (reference, current)]
         artifacts = render_report(sampled[0], sampled[1], options, plan.column_types)
         sample_message = sample_note(len(reference), len(current), (len(sampled[0]), len(sampled[1])))
         if sample_message:
             self.log.info("%s", sample_message)
             artifacts["report.html"] = add_note(artifacts["report.html"], sample_message)
-        result = build_drift_result(
-            verdicts, options, reference_rows=len(reference), current_rows=len(current), ignored_columns=plan.ignored
-        )
-        return result, artifacts
+        return artifacts
 
     def _options(self) -> Any:
         from airflow_mlmonitor.drift.options import drift_options
@@ -199,3 +303,89 @@ class DriftReportOperator(BaseCheckOperator):
 
     def failure_message(self, result: CheckResult) -> str:
         return f"{self.task_id}: {result.summary} (on_failure='fail')"
+
+
+def _header(context: Any) -> dict[str, Any]:
+    ti = context.get("ti") if hasattr(context, "get") else None
+    if ti is None:
+        return {}
+    fields = (("DAG", "dag_id"), ("task", "task_id"), ("run", "run_id"), ("map index", "map_index"), ("try", "try_number"))
+    header = {label: getattr(ti, name, None) for label, name in fields}
+    if header.get("map index") in (None, -1):
+        header.pop("map index", None)
+    return {k: v for k, v in header.items() if v is not None}
+
+
+class DriftProfileOperator(BaseOperator):
+    """Build a reference profile once: everything a drift check needs about ``reference``.
+
+    Reads ``reference`` (column by column for parquet files), stores per column its sorted values
+    or exact value counts and the facts behind type checks, at ``profile_path`` (any
+    ``ObjectStoragePath`` URL). XCom ``return_value``: ``{"profile_uri", "columns", "rows"}``; give
+    ``profile_uri`` to ``DriftReportOperator(reference_profile=...)``.
+
+    :param reference: the reference data, same forms as ``DriftReportOperator.reference`` (templated).
+    :param profile_path: where to write the profile, e.g. ``"s3://bucket/profiles/train.zip"`` (templated).
+    :param columns: columns to profile; default all.
+    :param data_conn_id: connection for a remote ``reference``.
+    :param profile_conn_id: connection for a remote ``profile_path`` (default ``data_conn_id``).
+    """
+
+    template_fields: Sequence[str] = ("reference", "profile_path", "columns", "data_conn_id", "profile_conn_id")
+    ui_color = "#e8eef8"
+
+    def __init__(
+        self,
+        *,
+        reference: Any,
+        profile_path: Any,
+        columns: Sequence[str] | None = None,
+        data_conn_id: str | None = None,
+        profile_conn_id: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.reference = _hold(reference)
+        self.profile_path = profile_path
+        self.columns = columns
+        self.data_conn_id = data_conn_id
+        self.profile_conn_id = profile_conn_id
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        import os
+
+        from airflow_mlmonitor.data import _URL
+        from airflow_mlmonitor.drift.engine import FrameColumns
+        from airflow_mlmonitor.drift.profile import write_profile
+
+        data = _open_input(_release(self.reference), self.data_conn_id, "reference")
+        source = data if hasattr(data, "column") else _FrameSource(FrameColumns(data, side="reference"), data)
+        conn_id = self.profile_conn_id or self.data_conn_id
+        target = self.profile_path
+        if isinstance(target, (str, os.PathLike)) and conn_id is None and not _URL.match(str(target)):
+            local = os.path.expanduser(os.fspath(target))
+            os.makedirs(os.path.dirname(os.path.abspath(local)), exist_ok=True)
+            uri = os.path.abspath(local)
+            with open(local, "wb") as handle:
+                index = write_profile(source, handle, columns=self.columns, progress=self.log.info)
+        else:
+            path = _storage_path(target, conn_id)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            uri = str(path)
+            with path.open("wb") as handle:
+                index = write_profile(source, handle, columns=self.columns, progress=self.log.info)
+        self.log.info("Drift profile of %d columns x %s rows written to %s", len(index["columns"]),
+                      f"{index['rows']:,}", uri)
+        return {"profile_uri": uri, "columns": index["columns"], "rows": index["rows"]}
+
+
+class _FrameSource:
+    """A DataFrame with ``columns``, ``len`` and ``column(name)`` (what a profile is built from)."""
+
+    def __init__(self, columns: Any, frame: Any) -> None:
+        self.column = columns.column
+        self.columns = list(frame.columns)
+        self.num_rows = len(frame)
+
+    def __len__(self) -> int:
+        return self.num_rows
