@@ -72,7 +72,7 @@ def _as_list(value: str | Sequence[str] | None, name: str) -> list[str] | None:
     return list(value)
 
 
-def _check_presence(reference: pd.DataFrame, current: pd.DataFrame, wanted: list[str] | None) -> list[str]:
+def _check_presence(reference: Any, current: Any, wanted: list[str] | None) -> list[str]:
     for side, frame in (("reference", reference), ("current", current)):
         odd = [c for c in frame.columns if not isinstance(c, str)]
         if odd:
@@ -81,7 +81,7 @@ def _check_presence(reference: pd.DataFrame, current: pd.DataFrame, wanted: list
                 "(for example frame.columns = frame.columns.astype(str))."
             )
     ref_cols, cur_cols = list(reference.columns), list(current.columns)
-    ref_side = reference.describe() if hasattr(reference, "facts") else "reference"  # a profile names its file
+    ref_side: str = reference.describe() if hasattr(reference, "facts") else "reference"  # a profile names its file
     if wanted is not None:
         missing = [
             f"{c!r} (missing in {' and '.join(s for s, cols in ((ref_side, ref_cols), ('current', cur_cols)) if c not in cols)})"
