@@ -155,7 +155,7 @@ def column_drift(pair: ColumnPair, options: DriftOptions) -> ColumnDrift:
     method = resolve_method(pair.name, pair.column_type, options) or default_for(pair)
     threshold = resolve_threshold(pair.name, pair.column_type, options)
     threshold = method.default_threshold if threshold is None else float(threshold)
-    shape = distribution(pair)  # before the kernel: merging kernels free the sorted values
+    shape = distribution(pair)
     try:
         if method.kernel is not None:
             score = method.kernel(pair)

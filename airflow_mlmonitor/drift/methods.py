@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Literal
 
 import numpy as np
@@ -67,36 +67,35 @@ class Method:
 # ---------------------------------------------------------------------------- numerical kernels
 
 
-def _merged_counts(pair: ColumnPair) -> tuple[np.ndarray, np.ndarray]:
-    """Both samples merged in sorted order, and how many current values are at or before each.
+def _merged_cdf_chunks(pair: ColumnPair) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Yield (values, ref_cdf, cur_cdf) over both samples merged in sorted order, block by block.
 
-    A stable merge puts reference values before equal current values, so at the last position
-    of a run of equal values the counts are exactly ``searchsorted(side="right")`` (scipy's).
+    Blocks are cut at values (at most ``_CHUNK / 2`` values of each side per block, all ties of a
+    value in one block), so memory stays at the two sorted arrays plus one block. ``values`` has one
+    more element than the cdfs (the next block's first value, for the deltas); a stable merge puts
+    reference values before equal current values, so the cdfs are exact (``count / n`` as scipy
+    computes them) at the last position of every run of ties.
     """
-    both = np.concatenate([pair.reference_sorted, pair.current_sorted])
-    pair.drop_sorted()  # ``both`` holds the same values: keep one copy in memory
-    order = np.argsort(both, kind="stable")  # two sorted runs: a linear merge
-    merged = both[order]
-    del both
-    is_current = order >= pair.n_reference
-    del order
-    current_counts = np.cumsum(is_current, dtype=np.int32 if len(merged) < 2**31 - 1 else np.int64)
-    return merged, current_counts
-
-
-def _merged_cdf_chunks(pair: ColumnPair):
-    """Yield (values, ref_cdf, cur_cdf) over the merged sorted values, chunk by chunk.
-
-    ``values`` has one more element than the cdfs (the next value, for the deltas); the cdfs are
-    exact (``count / n`` as scipy computes them) at the last position of every run of ties.
-    """
-    merged, current_counts = _merged_counts(pair)
-    n_ref, n_cur, total = pair.n_reference, pair.n_current, len(merged)
-    for start in range(0, total, _CHUNK):
-        stop = min(start + _CHUNK, total)
-        cur_count = current_counts[start:stop].astype(np.int64)
-        ref_count = np.arange(start + 1, stop + 1, dtype=np.int64) - cur_count
-        yield merged[start : stop + 1], ref_count / n_ref, cur_count / n_cur
+    ref, cur = pair.reference_sorted, pair.current_sorted
+    n_ref, n_cur = len(ref), len(cur)
+    step = max(1, _CHUNK // 2)
+    bounds = np.unique(np.concatenate([ref[::step], cur[::step]]))[1:]
+    ref_cuts = [0, *np.searchsorted(ref, bounds, side="left").tolist(), n_ref]
+    cur_cuts = [0, *np.searchsorted(cur, bounds, side="left").tolist(), n_cur]
+    for k in range(len(ref_cuts) - 1):
+        r0, r1, c0, c1 = ref_cuts[k], ref_cuts[k + 1], cur_cuts[k], cur_cuts[k + 1]
+        if r0 == r1 and c0 == c1:
+            continue
+        both = np.concatenate([ref[r0:r1], cur[c0:c1]])
+        order = np.argsort(both, kind="stable")
+        is_current = order >= (r1 - r0)
+        cur_count = c0 + np.cumsum(is_current, dtype=np.int64)
+        ref_count = r0 + np.cumsum(~is_current, dtype=np.int64)
+        values = both[order]
+        if r1 < n_ref or c1 < n_cur:  # the next value, for the last delta of the block
+            following = min(ref[r1] if r1 < n_ref else np.inf, cur[c1] if c1 < n_cur else np.inf)
+            values = np.append(values, following)
+        yield values, ref_count / n_ref, cur_count / n_cur
 
 
 def _cdf_distance(pair: ColumnPair, power: int) -> float:

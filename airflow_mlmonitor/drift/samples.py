@@ -60,19 +60,9 @@ class ColumnPair:
 
     def _sorted_side(self, index: int) -> np.ndarray:
         values = self._sorted[index]
-        if values is None:  # rebuilt from counts (bools), or asked again after drop_sorted()
+        if values is None:  # rebuilt from counts (bools)
             values = self._sorted[index] = self.summaries[index].numerical_values()
         return values
-
-    def drop_sorted(self) -> None:
-        """Free the sorted arrays once a kernel has merged them (it then holds the only copy).
-
-        Called last: the report's distributions and the reference std are computed before.
-        """
-        self._sorted = [None, None]
-        for summary in self.summaries:
-            if summary.value_counts is None:
-                summary.sorted_values = None
 
     @functools.cached_property
     def counts(self) -> tuple[list[Any], np.ndarray, np.ndarray]:
