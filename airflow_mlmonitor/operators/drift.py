@@ -252,6 +252,7 @@ class DriftReportOperator(BaseCheckOperator):
             return {}
         if self.report == "evidently":
             return self._evidently_report(options, *inputs)
+        from airflow_mlmonitor.data import describe
         from airflow_mlmonitor.drift.report import render_native_report
         from airflow_mlmonitor.policy import apply_on_failure
 
@@ -262,9 +263,9 @@ class DriftReportOperator(BaseCheckOperator):
             options,
             header=_header(context),
             extra_options={
-                "reference": None if self.reference is None else repr(_release(self.reference)),
+                "reference": None if self.reference is None else describe(_release(self.reference)),
                 "reference_profile": self.reference_profile,
-                "current": repr(_release(self.current)),
+                "current": describe(_release(self.current)),
                 "columns": self.columns,
                 "numerical_columns": self.numerical_columns,
                 "categorical_columns": self.categorical_columns,
