@@ -107,10 +107,11 @@ def test_a_profile_on_s3_gives_the_same_verdicts(profile_run):
 
     run, _data, s3 = profile_run
     out = xcom_value(run, "profile_s3")
-    assert out["profile_uri"].startswith(f"s3://{s3['bucket']}/profiles/") and out["rows"] == 5000
+    prefix = f"s3://{s3['conn_id']}@{s3['bucket']}/"  # ObjectStoragePath keeps the connection in the URI
+    assert out["profile_uri"].startswith(prefix + "profiles/") and out["rows"] == 5000
     client = boto3.client("s3", endpoint_url=s3["endpoint"], aws_access_key_id="testing",
                           aws_secret_access_key="testing", region_name="us-east-1")
-    key = out["profile_uri"].removeprefix(f"s3://{s3['bucket']}/")
+    key = out["profile_uri"].removeprefix(prefix)
     assert client.head_object(Bucket=s3["bucket"], Key=key)["ContentLength"] > 5000 * 8
     assert xcom_value(run, "from_s3")["columns"] == xcom_value(run, "raw_large")["columns"]
 
