@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # System packages the integration and browser tests need (Debian): Node.js runs the reference
-# StatsD daemon, Chromium drives the UI tests. Idempotent; skipped when everything is present.
+# StatsD daemon, Chromium drives the UI tests, promtool (Debian package prometheus) checks the
+# alert rules. Idempotent; skipped when everything is present.
 set -euo pipefail
 need=()
 command -v node >/dev/null 2>&1 || need+=(nodejs npm)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -qq

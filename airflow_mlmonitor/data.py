@@ -81,13 +81,22 @@ def _read_file(source: Any, conn_id: str | None) -> pd.DataFrame:
 def load_frame(
     source: Any, *, conn_id: str | None = None, name: str = "data", allow_empty: bool = False
 ) -> pd.DataFrame:
-    """Load one input as a DataFrame.
+    """Load one input as a DataFrame (inside a ``load`` trace span: see ``telemetry.tracing``).
 
     :param source: path, URL, ObjectStoragePath or callable (see module docstring).
     :param conn_id: connection for remote object storage URLs.
     :param name: the parameter name, used in error messages (``data``, ``reference``...).
     :param allow_empty: when False, a frame with no rows or no columns is an error.
     """
+    from airflow_mlmonitor.telemetry.tracing import set_attributes, stage
+
+    with stage("load", input=name, source=describe(source)) as span:
+        frame = _load_frame(source, conn_id=conn_id, name=name, allow_empty=allow_empty)
+        set_attributes(span, rows=frame.shape[0], columns=frame.shape[1])
+    return frame
+
+
+def _load_frame(source: Any, *, conn_id: str | None, name: str, allow_empty: bool) -> pd.DataFrame:
     import pandas as pd
 
     if isinstance(source, pd.DataFrame):

@@ -11,7 +11,9 @@ Target resolution (first match wins):
 3. otherwise metrics are disabled: every emit is a no-op.
 
 The resolved target is cached per connection id for :data:`CACHE_SECONDS` and its UDP client is
-shared by every hook, notifier and listener of the process (DNS is resolved once per client).
+shared by every hook, notifier and listener of the process (DNS is resolved once per client). The
+clients are the libraries Airflow core uses: ``statsd.StatsClient`` (plain and InfluxDB tags) and
+``datadog.DogStatsd`` (DogStatsD tags; extra ``airflow-mlmonitor[datadog]``).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from typing import Any
 from airflow.sdk import BaseHook
 
 from airflow_mlmonitor.exceptions import InvalidInputError
-from airflow_mlmonitor.telemetry.client import MetricsClient, NullClient, UdpClient
+from airflow_mlmonitor.telemetry.client import MetricsClient, NullClient, make_client
 from airflow_mlmonitor.telemetry.emitter import Telemetry
 from airflow_mlmonitor.telemetry.names import DEFAULT_PREFIX, TAG_MODES, TagMode
 
@@ -51,7 +53,7 @@ class StatsdTarget:
 _lock = threading.Lock()
 #: conn id -> (pid, looked up at, Telemetry); clients by (host, port), shared across conn ids.
 _telemetry: dict[str, tuple[int, float, Telemetry]] = {}
-_clients: dict[tuple[int, str, int], UdpClient] = {}
+_clients: dict[tuple[int, str, int, bool], MetricsClient] = {}
 
 
 def reset_statsd_clients() -> None:
@@ -61,7 +63,9 @@ def reset_statsd_clients() -> None:
         _telemetry.clear()
         _clients.clear()
     for client in clients:
-        client.close()
+        close = getattr(client, "close", None)
+        if close is not None:
+            close()
 
 
 def _tag_mode(value: Any, where: str) -> TagMode:
@@ -165,14 +169,16 @@ class StatsdHook(BaseHook):
 
     @staticmethod
     def _telemetry_for(target: StatsdTarget, pid: int) -> Telemetry:
-        key = (pid, target.host, target.port)
+        """One library client per (process, host, port, client kind); a host that did not resolve
+        (a :class:`NullClient`) is tried again once per cache period, and warned about only once."""
+        key = (pid, target.host, target.port, target.tags == "dogstatsd")
         with _lock:
             client = _clients.get(key)
-        if client is None or client.state == "failed":  # a failed name is retried once per cache period
-            client = UdpClient(target.host, target.port)  # outside the lock: it may wait briefly
+        if client is None or isinstance(client, NullClient):
+            client = make_client(target.host, target.port, target.tags)  # resolves the host once
             with _lock:
                 current = _clients.get(key)
-                if current is None or current.state == "failed":
+                if current is None or isinstance(current, NullClient):
                     _clients[key] = client
                 else:
                     client = current

@@ -10,8 +10,10 @@ from airflow.sdk import BaseOperator
 
 from airflow_mlmonitor.exceptions import CheckFailedError, ReportStoreError
 from airflow_mlmonitor.links.reports import MonitoringReportLink
+from airflow_mlmonitor.operators._lineage import CheckLineageMixin
 from airflow_mlmonitor.policy import apply_on_failure, validate_on_failure
 from airflow_mlmonitor.results import CheckResult, fit_to_size
+from airflow_mlmonitor.telemetry import tracing
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -22,7 +24,7 @@ if TYPE_CHECKING:
 Artifacts = Mapping[str, "str | bytes"]
 
 
-class BaseCheckOperator(BaseOperator):
+class BaseCheckOperator(CheckLineageMixin, BaseOperator):
     """Base of the check operators. ``execute`` returns the check result dict (XCom ``return_value``).
 
     The result is pushed to XCom *before* the task fails or skips, stored with its report in the
@@ -64,18 +66,24 @@ class BaseCheckOperator(BaseOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         validate_on_failure(self.on_failure)
-        result, artifacts = self.run_check(context)
-        return self.finish(context, result, artifacts)
+        with tracing.check_span(dag_id=self.dag_id, task_id=self.task_id, operator=type(self).__name__):
+            with tracing.stage("compute") as span:
+                result, artifacts = self.run_check(context)
+                tracing.set_attributes(span, **tracing.result_attributes(result))
+            return self.finish(context, result, artifacts)
 
     def finish(self, context: Context, result: CheckResult, artifacts: Artifacts) -> dict[str, Any]:
         from airflow_mlmonitor.telemetry.checks import emit_check_metrics  # never raises
 
         ti = context["ti"]
         result, action = apply_on_failure(result, self.on_failure)
-        result = self._store(context, result, artifacts)
-        payload = fit_to_size(result.to_dict())
-        ti.xcom_push(key="return_value", value=payload)
-        emit_check_metrics(payload, dag_id=ti.dag_id, task_id=ti.task_id, statsd_conn_id=self.statsd_conn_id)
+        with tracing.stage("report") as span:
+            result = self._store(context, result, artifacts)
+            tracing.set_attributes(span, report_uri=result.report_uri)
+        with tracing.stage("emit", **tracing.result_attributes(result)):
+            payload = self.mlmonitor_result = fit_to_size(result.to_dict())
+            ti.xcom_push(key="return_value", value=payload)
+            emit_check_metrics(payload, dag_id=ti.dag_id, task_id=ti.task_id, statsd_conn_id=self.statsd_conn_id)
         if action == "fail":
             raise CheckFailedError(self.failure_message(result), result)
         if action == "skip":

@@ -89,6 +89,10 @@ def _open_profile(uri: Any, conn_id: str | None) -> ReferenceProfile:
     return ReferenceProfile(lambda: path.open("rb"), str(path))
 
 
+#: opt-in options beyond Evidently (validated and applied by ``airflow_mlmonitor.drift.beyond``)
+_BEYOND = ("min_effect", "correction", "chunk_by", "time_column", "multivariate_method", "multivariate_threshold")
+
+
 class DriftReportOperator(BaseCheckOperator):
     """Compare ``current`` with ``reference`` (or a reference profile) with Evidently's verdicts.
 
@@ -127,6 +131,13 @@ class DriftReportOperator(BaseCheckOperator):
     :param report_sample_size: for ``report="evidently"``: rows per input Evidently renders from
         (a seeded sample; the page says so). None renders from the full data.
     :param on_failure: ``"warn"`` (default), ``"fail"`` or ``"skip"`` when drift is detected.
+    :param min_effect: opt-in beyond Evidently (:mod:`airflow_mlmonitor.drift.beyond`): a column is
+        drifted only when its effect size (``columns[c]["effect"]``) also reaches this.
+    :param correction: ``"bh"`` or ``"bonferroni"``: adjust p-values across the columns.
+    :param chunk_by: a row count, or a duration (``"7d"``) with ``time_column``: result ``chunks``.
+    :param time_column: the timestamp column for ``chunk_by``.
+    :param multivariate_method: ``"domain_classifier"`` or ``"pca_reconstruction"``: result
+        ``multivariate``; ``multivariate_threshold`` overrides its default threshold.
     """
 
     default_on_failure = "warn"
@@ -148,6 +159,12 @@ class DriftReportOperator(BaseCheckOperator):
         "per_column_threshold",
         "data_conn_id",
         "profile_conn_id",
+        "min_effect",
+        "correction",
+        "chunk_by",
+        "time_column",
+        "multivariate_method",
+        "multivariate_threshold",
     )
     ui_color = "#e8eef8"
 
@@ -173,6 +190,12 @@ class DriftReportOperator(BaseCheckOperator):
         profile_conn_id: str | None = None,
         report: str | None = "native",
         report_sample_size: int | None = 100_000,
+        min_effect: float | None = None,
+        correction: str | None = None,
+        chunk_by: int | str | None = None,
+        time_column: str | None = None,
+        multivariate_method: str | None = None,
+        multivariate_threshold: float | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -199,6 +222,12 @@ class DriftReportOperator(BaseCheckOperator):
         self.profile_conn_id = profile_conn_id
         self.report = report
         self.report_sample_size = report_sample_size
+        self.min_effect = min_effect
+        self.correction = correction
+        self.chunk_by = chunk_by
+        self.time_column = time_column
+        self.multivariate_method = multivariate_method
+        self.multivariate_threshold = multivariate_threshold
 
     def _reference(self) -> Any:
         from airflow_mlmonitor.exceptions import InvalidInputError
@@ -215,11 +244,13 @@ class DriftReportOperator(BaseCheckOperator):
     def run_check(self, context: Context) -> tuple[CheckResult, Artifacts]:
         import time
 
+        from airflow_mlmonitor.drift.beyond import apply_beyond, beyond_options
         from airflow_mlmonitor.drift.columns import plan_columns
         from airflow_mlmonitor.drift.engine import compute_column_drift
         from airflow_mlmonitor.drift.result import build_drift_result
 
         options = self._options()
+        beyond = beyond_options(**{name: getattr(self, name) for name in _BEYOND})
         started = time.monotonic()
         reference = self._reference()
         current = _open_input(_release(self.current), self.data_conn_id, "current")
@@ -240,7 +271,8 @@ class DriftReportOperator(BaseCheckOperator):
         result = build_drift_result(
             verdicts, options, reference_rows=len(reference), current_rows=len(current), ignored_columns=plan.ignored
         )
-        artifacts = self._report(context, result, verdicts, options, (reference, current, plan), plan.notes)
+        result, extra = apply_beyond(result, {}, reference, current, options, plan.column_types, beyond)
+        artifacts = {**self._report(context, result, verdicts, options, (reference, current, plan), plan.notes), **extra}
         self.log.info("drift: done in %.1f s (report=%s)", time.monotonic() - started, self.report)
         return result, artifacts
 

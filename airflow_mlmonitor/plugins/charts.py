@@ -1,7 +1,8 @@
 """Trend charts of check results over runs, as small inline SVG (no JavaScript, no library).
 
-One chart per task and metric: drift share, data-quality success percent, model-comparison metric
-deltas. Each point is coloured by the result's status and links to that run's report.
+One chart per task and metric, as each check kind registers its series in
+:mod:`airflow_mlmonitor.telemetry.kinds` (drift share, data-quality success percent,
+model-comparison metric deltas, performance ratio, anomaly count). Each point is coloured by the result's status and links to that run's report.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 from typing import Any
+
+from airflow_mlmonitor.telemetry import kinds
 
 WIDTH, HEIGHT = 360, 120
 _PAD_LEFT, _PAD_RIGHT, _PAD_TOP, _PAD_BOTTOM = 34, 8, 8, 18
@@ -35,27 +38,10 @@ class Series:
     y_range: tuple[float, float] | None = None  # fixed axis (shares, percents); None = from data
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return float(value)
-
-
 def trend_values(result: Mapping[str, Any]) -> dict[str, tuple[float, tuple[float, float] | None]]:
-    """The values worth a trend for one result: ``{metric: (value, fixed y range or None)}``."""
-    metrics = result.get("metrics") or {}
-    out: dict[str, tuple[float, tuple[float, float] | None]] = {}
-    check = result.get("check")
-    if check == "drift" and (share := _number(metrics.get("drift_share"))) is not None:
-        out["drift_share"] = (share, (0.0, 1.0))
-    elif check == "data_quality" and (pct := _number(metrics.get("success_percent"))) is not None:
-        out["success_percent"] = (pct, (0.0, 100.0))
-    elif check == "model_comparison":
-        for rule in result.get("rules") or []:
-            delta = _number(rule.get("delta")) if isinstance(rule, Mapping) else None
-            if delta is not None:
-                out[f"{rule.get('metric')} delta"] = (delta, None)
-    return out
+    """The values worth a trend for one result: ``{metric: (value, fixed y range or None)}``, as
+    the result's check kind registers them (:mod:`airflow_mlmonitor.telemetry.kinds`)."""
+    return kinds.trend_values(result)
 
 
 def build_series(items: Iterable[Mapping[str, Any]], href: Any) -> list[Series]:

@@ -1,139 +1,138 @@
-"""The UDP StatsD client: resolved once, never blocking, never raising. Airflow-free.
+"""StatsD clients: the libraries Airflow core uses, behind one small never-raising seam. Airflow-free.
 
-A client resolves its host once, in a background thread, waiting at most
-:data:`RESOLVE_WAIT_SECONDS` for it (an IP literal or ``/etc/hosts`` name resolves well within it).
-Lines sent while the name is still resolving are kept (bounded) and flushed as soon as it resolves;
-a name that does not resolve disables the client with one warning, and is not retried per metric.
-The socket is connected and non-blocking: a full buffer or a closed port (ICMP refused) drops the
-packet and logs one warning per client, then stays quiet.
+- plain and InfluxDB-tag mode: the ``statsd`` package's :class:`statsd.StatsClient` (InfluxDB tags
+  ride in the stat name, ``name,dag_id=d,task_id=t``), one pipeline (datagram) per batch;
+- DogStatsD tags: the ``datadog`` package's :class:`datadog.dogstatsd.DogStatsd`, as Airflow core's
+  ``statsd_datadog_enabled`` does (optional extra: ``pip install airflow-mlmonitor[datadog]``).
+
+:func:`make_client` resolves the host once: a name that does not resolve gives one warning and a
+:class:`NullClient` (the caller caches it), never a warning per metric. Both libraries swallow
+socket errors on send (a closed port, a full buffer); :meth:`send` never raises.
 """
 
 from __future__ import annotations
 
-import collections
 import logging
 import socket
-import threading
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
+
+from airflow_mlmonitor.telemetry.names import Stat, TagMode
 
 log = logging.getLogger("airflow_mlmonitor.telemetry")
 
-#: Longest a caller waits for the name of a new client to resolve (seconds).
-RESOLVE_WAIT_SECONDS = 0.01
 #: Payload budget of one datagram: fits an Ethernet MTU, so nothing is fragmented.
 MAX_PACKET_BYTES = 1400
-_MAX_PENDING = 512
+DATADOG_EXTRA = "pip install airflow-mlmonitor[datadog]"
 
 
 class MetricsClient(Protocol):
-    """Where StatsD lines go. ``send`` never raises and never blocks."""
+    """Where stats go. ``send`` never raises and never blocks."""
 
-    def send(self, lines: Sequence[str]) -> None: ...
+    def send(self, stats: Sequence[Stat]) -> None: ...
 
 
 class NullClient:
     """The disabled target: drops everything."""
 
-    def send(self, lines: Sequence[str]) -> None:
+    def send(self, stats: Sequence[Stat]) -> None:
         return None
 
     def __repr__(self) -> str:
         return "NullClient()"
 
 
-def packets(lines: Sequence[str], max_bytes: int = MAX_PACKET_BYTES) -> list[bytes]:
-    """Join lines with ``\\n`` into as few datagrams as fit ``max_bytes`` (a longer line goes alone)."""
-    out: list[bytes] = []
-    current = b""
-    for line in lines:
-        data = line.encode("ascii", "replace")
-        if current and len(current) + 1 + len(data) > max_bytes:
-            out.append(current)
-            current = data
-        else:
-            current = current + b"\n" + data if current else data
-    if current:
-        out.append(current)
-    return out
+class StatsdClient:
+    """Plain / InfluxDB-tag StatsD through ``statsd.StatsClient`` (resolves ``host`` on creation)."""
 
+    def __init__(self, host: str, port: int) -> None:
+        import statsd
 
-class UdpClient:
-    """Sends StatsD lines over UDP to ``host:port``; safe to share between threads."""
-
-    def __init__(self, host: str, port: int, *, resolve_wait: float = RESOLVE_WAIT_SECONDS) -> None:
         self.host, self.port = host, int(port)
-        self._lock = threading.Lock()
-        self._pending: collections.deque[bytes] = collections.deque(maxlen=_MAX_PENDING)
-        self._sock: socket.socket | None = None
-        self._state = "resolving"  # -> "ready" | "failed"
-        self._warned = False
-        resolver = threading.Thread(target=self._resolve, name="mlmonitor-statsd-resolve", daemon=True)
-        resolver.start()
-        resolver.join(resolve_wait)
+        self._client = statsd.StatsClient(host, self.port, maxudpsize=MAX_PACKET_BYTES)
 
     def __repr__(self) -> str:
-        return f"UdpClient({self.host!r}, {self.port}, state={self._state!r})"
+        return f"StatsdClient({self.host!r}, {self.port})"
 
-    @property
-    def state(self) -> str:
-        return self._state
-
-    def send(self, lines: Sequence[str]) -> None:
-        sock = self._sock
-        if sock is None:
-            self._queue(lines)
-            return
-        for data in packets(lines):
-            self._send(sock, data)
+    def send(self, stats: Sequence[Stat]) -> None:
+        # statsd's Pipeline batches into datagrams of at most maxudpsize and sends on exit; its
+        # gauge() sends a negative value as "0|g" then the value (a bare "-x" would be a delta).
+        with self._client.pipeline() as pipe:
+            for stat in stats:
+                if stat.type == "c":
+                    pipe.incr(stat.name, stat.value)
+                elif stat.type == "g":
+                    pipe.gauge(stat.name, stat.value)
+                else:
+                    pipe.timing(stat.name, stat.value)
 
     def close(self) -> None:
-        with self._lock:
-            sock, self._sock, self._state = self._sock, None, "failed"
-        if sock is not None:
-            sock.close()
+        self._client.close()
 
-    def _send(self, sock: socket.socket, data: bytes) -> None:
+
+class DogStatsdClient:
+    """DogStatsD tags through ``datadog.dogstatsd.DogStatsd`` (Airflow core's Datadog client)."""
+
+    def __init__(self, host: str, port: int) -> None:
         try:
-            sock.send(data)
-        except OSError as err:  # refused (nothing listens), buffer full, network down
-            self._warn_once("StatsD target %s:%s is not accepting metrics (%s); dropping them.", err)
+            from datadog.dogstatsd import DogStatsd
+        except ImportError as err:
+            raise ImportError(
+                f"StatsD tags 'dogstatsd' need the datadog package: {DATADOG_EXTRA}"
+            ) from err
+        self.host, self.port = host, int(port)
+        # No client self-telemetry: only our series reach the agent.
+        self._client: Any = DogStatsd(host=host, port=self.port, disable_telemetry=True)
 
-    def _queue(self, lines: Sequence[str]) -> None:
-        with self._lock:
-            if self._state == "resolving":
-                self._pending.extend(packets(lines))
-                return
-            sock = self._sock
-        if sock is not None:  # resolved between the check and the lock
-            for data in packets(lines):
-                self._send(sock, data)
+    def __repr__(self) -> str:
+        return f"DogStatsdClient({self.host!r}, {self.port})"
 
-    def _resolve(self) -> None:
+    def send(self, stats: Sequence[Stat]) -> None:
+        for stat in stats:
+            tags = list(stat.tags)
+            if stat.type == "c":
+                self._client.increment(stat.name, stat.value, tags=tags)
+            elif stat.type == "g":
+                if stat.value < 0:  # an Etsy-statsd relay would read "-x" as a delta: reset first
+                    self._client.gauge(stat.name, 0, tags=tags)
+                self._client.gauge(stat.name, stat.value, tags=tags)
+            else:
+                self._client.timing(stat.name, stat.value, tags=tags)
+
+    def close(self) -> None:
+        self._client.close_socket()
+
+
+def _resolves(host: str, port: int) -> OSError | None:
+    try:
+        socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)
+    except (OSError, UnicodeError) as err:
+        return err if isinstance(err, OSError) else OSError(str(err))
+    return None
+
+
+_warned: set[tuple[str, int]] = set()
+
+
+def make_client(host: str, port: int, tags: TagMode) -> StatsdClient | DogStatsdClient | NullClient:
+    """The library client for ``tags``; a host that does not resolve logs ONE warning and gives a
+    :class:`NullClient`.
+
+    :raises ImportError: ``tags="dogstatsd"`` without the ``datadog`` package (message names the extra).
+    """
+    cls = DogStatsdClient if tags == "dogstatsd" else StatsdClient
+    error = _resolves(host, port)
+    if error is None:
         try:
-            infos = socket.getaddrinfo(self.host, self.port, type=socket.SOCK_DGRAM)
-            family, _, _, _, addr = next((i for i in infos if i[0] == socket.AF_INET), infos[0])
-            sock = socket.socket(family, socket.SOCK_DGRAM)
-            sock.setblocking(False)
-            sock.connect(addr)
-        except (OSError, IndexError, UnicodeError) as err:
-            with self._lock:
-                self._state = "failed"
-                self._pending.clear()
-            self._warn_once(
-                "StatsD host %s:%s cannot be used (%s); metrics to it are disabled in this process. "
-                "Fix the host of the StatsD connection or [metrics] statsd_host.",
-                err,
-            )
-            return
-        with self._lock:
-            self._sock, self._state = sock, "ready"
-            pending = list(self._pending)
-            self._pending.clear()
-        for data in pending:
-            self._send(sock, data)
-
-    def _warn_once(self, message: str, err: BaseException) -> None:
-        if not self._warned:
-            self._warned = True
-            log.warning(message, self.host, self.port, err)
+            return cls(host, port)
+        except OSError as err:  # resolved a moment ago, gone now
+            error = err
+    if (host, port) in _warned:  # retried later by the caller's cache, but said only once
+        return NullClient()
+    _warned.add((host, port))
+    log.warning(
+        "StatsD host %s:%s cannot be used (%s); metrics to it are disabled in this process. "
+        "Fix the host of the StatsD connection or [metrics] statsd_host.",
+        host, port, error,
+    )
+    return NullClient()

@@ -12,15 +12,14 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 from airflow_mlmonitor.telemetry.client import MetricsClient, NullClient
-from airflow_mlmonitor.telemetry.names import DEFAULT_PREFIX, METRICS, TagMode, render, sanitize_prefix
+from airflow_mlmonitor.telemetry.kinds import Point, check_points
+from airflow_mlmonitor.telemetry.names import DEFAULT_PREFIX, METRICS, Stat, TagMode, sanitize_prefix, to_stat
 
 log = logging.getLogger("airflow_mlmonitor.telemetry")
 
 TaskOutcome = Literal["success", "failure", "retry"]
 RunOutcome = Literal["success", "failure"]
 ModelEvent = Literal["promotion", "rollback", "rejection"]
-#: One value to emit: (metric name in ``METRICS``, ids, value).
-Point = tuple[str, Mapping[str, object], float]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,18 +38,21 @@ class Telemetry:
         return not isinstance(self.client, NullClient)
 
     def emit(self, points: Iterable[Point]) -> None:
-        """Render and send a batch of points; a broken point is logged and skipped."""
-        lines: list[str] = []
+        """Name and send a batch of points; a broken point is logged and skipped."""
+        stats: list[Stat] = []
         for name, ids, value in points:
             try:
-                lines += render(METRICS[name], ids, value, prefix=self.prefix, tags=self.tags)
+                stat = to_stat(METRICS[name], ids, value, prefix=self.prefix, tags=self.tags)
             except (KeyError, TypeError, ValueError) as err:
                 log.warning("Skipping metric %s: %s", name, err)
-        if lines:
+                continue
+            if stat is not None:
+                stats.append(stat)
+        if stats:
             try:
-                self.client.send(lines)
+                self.client.send(stats)
             except Exception as err:  # a custom client must not break a task either
-                log.warning("Could not send %d StatsD lines: %s", len(lines), err)
+                log.warning("Could not send %d StatsD metrics: %s", len(stats), err)
 
     def task_finished(self, dag_id: str, task_id: str, outcome: TaskOutcome, duration_ms: float | None) -> None:
         """``task.{outcome}`` counter and, when known, the ``task.duration`` timer."""
@@ -77,43 +79,3 @@ class Telemetry:
 
     def retrain_triggered(self, target_dag_id: str) -> None:
         self.emit([("retrain.triggered", {"target_dag": target_dag_id}, 1)])
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return value
-
-
-def check_points(result: Mapping[str, Any], dag_id: str, task_id: str) -> list[Point]:
-    """The points of a check result, by its ``check`` kind (unknown kinds emit nothing)."""
-    metrics = result.get("metrics") or {}
-    ids = {"dag_id": dag_id, "task_id": task_id}
-    points: list[Point] = []
-
-    def gauge(name: str, key: str) -> None:
-        value = _number(metrics.get(key))
-        if value is not None:
-            points.append((name, ids, value))
-
-    check = result.get("check")
-    if check == "data_quality":
-        gauge("quality.success_percent", "success_percent")
-        gauge("quality.unsuccessful_expectations", "unsuccessful_expectations")
-    elif check == "drift":
-        gauge("drift.share", "drift_share")
-        gauge("drift.drifted_columns", "drifted_columns")
-        if result.get("dataset_drift") is True:
-            points.append(("drift.detected", ids, 1))
-    elif check == "model_comparison":
-        model = result.get("model_name")
-        if not model:
-            log.warning("Model comparison result without model_name: no model metrics emitted")
-            return points
-        for rule in result.get("rules") or []:
-            delta = _number(rule.get("delta")) if isinstance(rule, Mapping) else None
-            if delta is not None and rule.get("metric"):
-                points.append(("model.metric_delta", {"model": model, "metric": rule["metric"]}, delta))
-        if result.get("decision") == "reject":
-            points.append(("model.rejection", {"model": model}, 1))
-    return points

@@ -55,6 +55,8 @@ METRICS: dict[str, MetricSpec] = {
         MetricSpec("model.rejection", "c", ("model",)),
         MetricSpec("model.metric_delta", "g", ("model", "metric")),
         MetricSpec("retrain.triggered", "c", ("target_dag",)),
+        MetricSpec("model.performance_ratio", "g", ("model", "metric")),
+        MetricSpec("anomaly.count", "g", _TASK),
     )
 }
 
@@ -80,16 +82,24 @@ def format_value(value: float) -> str:
     return repr(float(value))
 
 
-def render(
-    spec: MetricSpec, ids: Mapping[str, object], value: float, *, prefix: str, tags: TagMode
-) -> list[str]:
-    """The StatsD lines for one value (empty when the value is not a finite number).
+@dataclasses.dataclass(frozen=True)
+class Stat:
+    """One value as a StatsD client call: ``name`` (with the prefix, and in ``none`` mode the id
+    segments, in ``influxdb`` mode the ``,key=value`` tags), ``tags`` (``dogstatsd`` mode only)."""
 
-    A negative gauge is sent as ``0`` then the value: a leading ``-`` alone would be read by StatsD
-    as a decrement of the previous value.
+    type: MetricType
+    name: str
+    value: float
+    tags: tuple[str, ...] = ()
+
+
+def to_stat(spec: MetricSpec, ids: Mapping[str, object], value: float, *, prefix: str, tags: TagMode) -> Stat | None:
+    """The client call for one value (None when the value is not a finite number).
+
+    :raises KeyError: an id of ``spec`` is missing.
     """
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        return []
+        return None
     if spec.type == "ms":
         value = max(0.0, float(value))
     missing = [key for key in spec.ids if key not in ids]
@@ -98,15 +108,30 @@ def render(
     segments = [sanitize(ids[key]) for key in spec.ids]
     base = f"{prefix}.{spec.name}" if prefix else spec.name
     if tags == "dogstatsd":
-        tag_text = ",".join(f"{key}:{seg}" for key, seg in zip(spec.ids, segments, strict=True))
-        head, tail = base, f"|#{tag_text}"
-    elif tags == "influxdb":
-        tag_text = "".join(f",{key}={seg}" for key, seg in zip(spec.ids, segments, strict=True))
-        head, tail = base + tag_text, ""
-    else:
-        head, tail = ".".join([base, *segments]), ""
+        return Stat(spec.type, base, value, tuple(f"{k}:{seg}" for k, seg in zip(spec.ids, segments, strict=True)))
+    if tags == "influxdb":
+        return Stat(spec.type, base + "".join(f",{k}={seg}" for k, seg in zip(spec.ids, segments, strict=True)), value)
+    return Stat(spec.type, ".".join([base, *segments]), value)
+
+
+def render(
+    spec: MetricSpec, ids: Mapping[str, object], value: float, *, prefix: str, tags: TagMode
+) -> list[str]:
+    """The StatsD lines one value becomes on the wire (empty when the value is not a finite number).
+
+    A negative gauge is sent as ``0`` then the value: a leading ``-`` alone would be read by StatsD
+    as a decrement of the previous value (both clients do this).
+    """
+    stat = to_stat(spec, ids, value, prefix=prefix, tags=tags)
+    return [] if stat is None else lines_of(stat)
+
+
+def lines_of(stat: Stat) -> list[str]:
+    """The canonical StatsD lines of one :class:`Stat` (the clients' number formatting may differ:
+    ``statsd`` sends timers as ``1234.500000|ms``)."""
+    tail = "|#" + ",".join(stat.tags) if stat.tags else ""
     lines = []
-    if spec.type == "g" and value < 0:
-        lines.append(f"{head}:0|g{tail}")
-    lines.append(f"{head}:{format_value(value)}|{spec.type}{tail}")
+    if stat.type == "g" and stat.value < 0:
+        lines.append(f"{stat.name}:0|g{tail}")
+    lines.append(f"{stat.name}:{format_value(stat.value)}|{stat.type}{tail}")
     return lines

@@ -8,6 +8,7 @@ import types
 from airflow_mlmonitor.results import CheckResult
 from airflow_mlmonitor.telemetry.checks import emit_check_metrics, emit_model_event, emit_retrain_triggered
 from airflow_mlmonitor.telemetry.emitter import Telemetry
+from airflow_mlmonitor.telemetry.names import lines_of
 from airflow_mlmonitor.telemetry.tasks import duration_ms, emit_dagrun, emit_task
 
 
@@ -15,8 +16,8 @@ class Recorder:
     def __init__(self) -> None:
         self.batches: list[list[str]] = []
 
-    def send(self, lines):
-        self.batches.append(list(lines))
+    def send(self, stats):
+        self.batches.append([line for stat in stats for line in lines_of(stat)])
 
     @property
     def lines(self) -> list[str]:

@@ -80,6 +80,6 @@ def test_every_contract_name_is_registered():
         "task.duration", "task.success", "task.failure", "task.retry", "dagrun.duration", "dagrun.success",
         "dagrun.failure", "quality.success_percent", "quality.unsuccessful_expectations", "drift.share",
         "drift.drifted_columns", "drift.detected", "model.promotion", "model.rollback", "model.rejection",
-        "model.metric_delta", "retrain.triggered",
+        "model.metric_delta", "retrain.triggered", "model.performance_ratio", "anomaly.count",
     }
     assert set(METRICS) == contract

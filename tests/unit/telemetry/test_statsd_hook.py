@@ -77,7 +77,7 @@ def test_notifier_emits_task_metrics_and_never_raises(monkeypatch, receiver):
     ti = types.SimpleNamespace(dag_id="d", task_id="t", state="up_for_retry", start_date=start,
                                end_date=start + dt.timedelta(milliseconds=250))
     send_statsd_metrics()({"ti": ti})
-    assert receiver.recv(1000) == b"mlmonitor.task.retry.d.t:1|c\nmlmonitor.task.duration.d.t:250|ms"
+    assert receiver.recv(1000) == b"mlmonitor.task.retry.d.t:1|c\nmlmonitor.task.duration.d.t:250.000000|ms"
 
 
 def test_notifier_recognises_a_dag_callback(monkeypatch, receiver):
