@@ -271,8 +271,8 @@ class DriftReportOperator(BaseCheckOperator):
         result = build_drift_result(
             verdicts, options, reference_rows=len(reference), current_rows=len(current), ignored_columns=plan.ignored
         )
-        result, extra = apply_beyond(result, {}, reference, current, options, plan.column_types, beyond)
-        artifacts = {**self._report(context, result, verdicts, options, (reference, current, plan), plan.notes), **extra}
+        artifacts = self._report(context, result, verdicts, options, (reference, current, plan), plan.notes)
+        result, artifacts = apply_beyond(result, artifacts, reference, current, options, plan.column_types, beyond)
         self.log.info("drift: done in %.1f s (report=%s)", time.monotonic() - started, self.report)
         return result, artifacts
 
