@@ -16,7 +16,7 @@ DEMO_ENV := AIRFLOW_HOME=$(DEMO_HOME)/airflow \
 # A file lists its ids as `DEMO_DAG_ID = "id"` or `DEMO_DAG_IDS = ("id1", "id2")`.
 DEMO_DAGS ?= $(shell grep -h -E '^DEMO_DAG_IDS? = ' example_dags/*.py 2>/dev/null | grep -o '"[^"]*"' | tr -d '"')
 
-.PHONY: install system-deps test test-unit lint docs demo bench bench-drift clean ci
+.PHONY: install system-deps test test-unit lint docs demo ui stack stack-down bench bench-drift clean ci
 
 $(UV):
 	python3 -m venv $(CURDIR)/.uv && $(CURDIR)/.uv/bin/pip install --quiet uv
@@ -51,18 +51,38 @@ bench: install
 bench-drift: install
 	$(BIN)/python tests/benchmarks/bench_drift_task.py $(BENCH_DRIFT_ARGS)
 
-demo: install
+# The demo prints one line per task outcome (from the `airflow dags test` log) plus the example's
+# MLMONITOR summary lines, without the logger's `[unusual_prefix_...]` module suffix.
+DEMO_SUMMARY = /Task instance state updated/ && match($$0, /new_state=[a-z_]+/) { state = substr($$0, RSTART + 10, RLENGTH - 10) } \
+	/\[DAG TEST\] end task/ && match($$0, /task_id=[^ ]+/) { printf "  %-28s %s\n", substr($$0, RSTART + 8, RLENGTH - 8), state } \
+	/MLMONITOR/ { line = $$0; sub(/^.*MLMONITOR /, "", line); sub(/ *\[unusual_prefix_[^]]*\].*$$/, "", line); print "    " line } \
+	/DagRun Finished/ && match($$0, / state=[a-z_]+/) { print "  => dag run " substr($$0, RSTART + 7, RLENGTH - 7) }
+
+demo:
 	@mkdir -p $(DEMO_HOME)/mlflow/artifacts $(DEMO_HOME)/reports
+	@$(MAKE) --no-print-directory install > $(DEMO_HOME)/install.log 2>&1 || { cat $(DEMO_HOME)/install.log; exit 1; }
 	@$(DEMO_ENV) $(BIN)/airflow db migrate > $(DEMO_HOME)/db-migrate.log 2>&1 || { cat $(DEMO_HOME)/db-migrate.log; exit 1; }
 	@if [ -z "$(strip $(DEMO_DAGS))" ]; then echo "No example DAGs yet."; fi
 	@for dag_id in $(DEMO_DAGS); do \
 		echo "=== airflow dags test $$dag_id"; \
 		$(DEMO_ENV) $(BIN)/airflow dags test $$dag_id > $(DEMO_HOME)/$$dag_id.log 2>&1; rc=$$?; \
-		grep -E 'MLMONITOR|DagRun Finished' $(DEMO_HOME)/$$dag_id.log | sed -E 's/^.*(MLMONITOR)/\1/' ; \
+		awk '$(DEMO_SUMMARY)' $(DEMO_HOME)/$$dag_id.log; \
 		if [ $$rc -ne 0 ] || ! grep -q 'state=success' $(DEMO_HOME)/$$dag_id.log; then \
 			echo "FAILED: $$dag_id (log: $(DEMO_HOME)/$$dag_id.log)"; tail -40 $(DEMO_HOME)/$$dag_id.log; exit 1; fi; \
 	done
 	@echo "Demo done. Reports: $(DEMO_HOME)/reports  Logs: $(DEMO_HOME)"
 
+# Optional third command: the `make demo` Airflow home in the UI (API server on a free port).
+ui: install
+	@$(DEMO_ENV) $(BIN)/python -m tests.system.ui
+
+# A Celery deployment on loopback (Postgres, Redis, two workers, S3 report store, MLflow, StatsD);
+# settings in .stack/env, logs and PIDs under .stack/. See docs/deploy.md.
+stack: install system-deps
+	@$(BIN)/python -m tests.system.stack up
+
+stack-down:
+	@$(BIN)/python -m tests.system.stack down
+
 clean:
-	rm -rf $(VENV) $(DEMO_HOME) .site .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DEMO_HOME) .stack .site .pytest_cache .mypy_cache .ruff_cache

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # System packages the integration and browser tests need (Debian): Node.js runs the reference
 # StatsD daemon, Chromium drives the UI tests, promtool (Debian package prometheus) checks the
-# alert rules. Idempotent; skipped when everything is present.
+# alert rules, Postgres and Redis serve `make stack`. Idempotent; skipped when everything is present.
 set -euo pipefail
 need=()
 command -v node >/dev/null 2>&1 || need+=(nodejs npm)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+# `make stack` and tests/system: Postgres 15 and Redis (run on loopback ports, not as services).
+[ -x /usr/lib/postgresql/15/bin/postgres ] || need+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -qq

@@ -55,6 +55,11 @@ CONNECTION_TYPES: list[dict[str, Any]] = [
         "hook-class-name": "airflow_mlmonitor.hooks.mlflow.MLflowHook",
         "hook-name": "MLflow",
         "conn-fields": {
+            "tracking_uri": {
+                "label": "Tracking URI",
+                "description": "Full MLflow tracking URI; when set it wins over host/port/schema.",
+                "schema": {"type": ["string", "null"]},
+            },
             "registry_uri": {
                 "label": "Registry URI",
                 "description": "Model registry URI when it differs from the tracking URI (host).",
@@ -79,6 +84,11 @@ CONNECTION_TYPES: list[dict[str, Any]] = [
                 "label": "Artifact location",
                 "description": "Artifact root for experiments created through the hook (sqlite stores).",
                 "schema": {"type": ["string", "null"]},
+            },
+            "insecure": {
+                "label": "Skip TLS verification",
+                "description": "Do not verify the server's TLS certificate (tests only).",
+                "schema": {"type": ["boolean", "null"]},
             },
         },
         "ui-field-behaviour": {

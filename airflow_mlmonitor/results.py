@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping
 from typing import Any, Literal, get_args
 
-CheckKind = Literal["data_quality", "drift", "model_comparison"]
+CheckKind = Literal["data_quality", "drift", "model_comparison", "performance", "anomaly"]
 Status = Literal["passed", "warned", "failed"]
 OnFailure = Literal["fail", "warn", "skip"]
 

@@ -9,11 +9,16 @@
 4. ``train_challenger`` fits a scikit-learn model on the batch and registers it in MLflow;
 5. ``compare_with_champion`` promotes it to ``@champion`` if it beats the current champion
    (the first model is accepted on its absolute thresholds);
-6. ``post_deployment_check`` scores the champion on fresh labelled data; if that fails, the
-   ``rollback_model_on_failure`` callback moves ``@champion`` back to the previous champion;
-7. ``trigger_retraining`` starts ``mlmonitor_retrain_model`` when a check did not pass, at most
-   once per 12 hours;
-8. ``report`` prints what happened: data quality, drift, decision, registry state, report paths.
+6. ``post_deployment_check`` scores the champion on fresh labelled data and logs that live
+   evaluation to MLflow (``log_live_evaluation``); if it fails, the ``rollback_model_on_failure``
+   callback moves ``@champion`` back to the previous champion;
+7. ``live_performance`` fails (and rolls back) when the average of the last 3 live accuracies falls
+   below 90% of the champion's training accuracy (with fewer than 3 it only warns);
+8. ``latency_anomalies`` looks for spikes in the serving latency (isolation forest), and
+   ``drift_share_anomalies`` for an unusual night in the drift check's own history (MAD); both warn;
+9. ``trigger_retraining`` starts ``mlmonitor_retrain_model`` when a check did not pass, or when
+   the checked batches add up to 5,000 new rows, at most once per 12 hours;
+10. ``report`` prints what happened: data quality, drift, decision, registry state, report paths.
 
 ``mlmonitor_retrain_model`` is the retraining DAG it triggers; ``mlmonitor_retrain_on_asset`` shows
 the asset-driven alternative (scheduled on the asset the drift check updates). Everything is
@@ -31,8 +36,10 @@ import pendulum
 from airflow.sdk import DAG, Asset, task
 
 from airflow_mlmonitor.notifications.mlflow import rollback_model_on_failure
+from airflow_mlmonitor.operators.anomaly import MetricAnomalyOperator
 from airflow_mlmonitor.operators.drift import DriftReportOperator
 from airflow_mlmonitor.operators.mlflow import MLflowModelComparisonOperator
+from airflow_mlmonitor.operators.performance import ModelPerformanceOperator, log_live_evaluation
 from airflow_mlmonitor.operators.quality import DataQualityOperator
 from airflow_mlmonitor.operators.retrain import RetrainTriggerOperator
 
@@ -63,6 +70,34 @@ def make_customers(seed: int, rows: int, shift: float = 0.0) -> Any:
     return frame
 
 
+def make_latency(seed: int, minutes: int = 1440) -> Any:
+    """A day of serving latency (ms per minute, lognormal noise) with three isolated spikes."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    latency = rng.lognormal(np.log(120), 0.15, minutes)
+    latency[[200, 777, 1300]] *= [4.0, 5.5, 3.5]
+    at = pd.date_range("2025-01-01", periods=minutes, freq="min", tz="UTC")
+    return pd.DataFrame({"at": at, "latency_ms": latency.round(1)})
+
+
+def save_sklearn_model(model: Any, path: str) -> None:
+    """``mlflow.sklearn.save_model`` without a flood of warnings.
+
+    skops (MLflow's default sklearn format) finds each object's module by probing every loaded
+    module with getattr; Airflow's deprecated-import shims answer each probe with a warning
+    (~1,100 per model). The probes are harmless: silence that one source.
+    """
+    import warnings
+
+    import mlflow.sklearn
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=FutureWarning, module=r"skops\.")
+        mlflow.sklearn.save_model(model, path)
+
+
 def data_dir(run_id: str) -> str:
     home = os.path.expanduser(os.environ.get("AIRFLOW_HOME", "~/airflow"))
     path = os.path.join(home, "mlmonitor", "example_data", run_id.replace(":", "_").replace("+", "_"))
@@ -75,7 +110,6 @@ def train_and_register(train: Any, evaluate: Any, conn_id: str = "mlflow_default
     import contextlib
     import tempfile
 
-    import mlflow.sklearn
     from mlflow.exceptions import MlflowException
     from sklearn.compose import make_column_transformer
     from sklearn.linear_model import LogisticRegression
@@ -100,7 +134,7 @@ def train_and_register(train: Any, evaluate: Any, conn_id: str = "mlflow_default
     for key, value in metrics.items():
         client.log_metric(run.info.run_id, key, value)
     with tempfile.TemporaryDirectory() as tmp:
-        mlflow.sklearn.save_model(model, f"{tmp}/model")
+        save_sklearn_model(model, f"{tmp}/model")
         client.log_artifacts(run.info.run_id, f"{tmp}/model", "model")
     client.set_terminated(run.info.run_id)
     with contextlib.suppress(MlflowException):  # already registered
@@ -149,9 +183,14 @@ with DAG(
     @task
     def prepare_batch(run_id: str | None = None) -> dict[str, str]:
         folder = data_dir(run_id or "manual")
-        paths = {"reference": f"{folder}/reference.parquet", "batch": f"{folder}/batch.parquet"}
+        paths = {
+            "reference": f"{folder}/reference.parquet",
+            "batch": f"{folder}/batch.parquet",
+            "latency": f"{folder}/serving_latency.parquet",
+        }
         make_customers(seed=1, rows=3000).to_parquet(paths["reference"])
         make_customers(seed=2, rows=2000, shift=0.4).to_parquet(paths["batch"])
+        make_latency(seed=4).to_parquet(paths["latency"])
         return paths
 
     paths = prepare_batch()
@@ -201,22 +240,58 @@ with DAG(
     @task(on_failure_callback=rollback_model_on_failure(model_name=MODEL_NAME, reason="post-deployment check failed"))
     def post_deployment_check(params: dict[str, Any] | None = None) -> dict[str, Any]:
         version, accuracy = champion_accuracy()
+        log_live_evaluation(MODEL_NAME, {"accuracy": accuracy}, alias=version)  # feeds live_performance
         minimum = float((params or {})["min_champion_accuracy"])
         if accuracy < minimum:
             raise ValueError(f"champion v{version} accuracy {accuracy:.3f} on fresh data is below {minimum}")
         return {"version": version, "accuracy": accuracy}
 
+    # --8<-- [start:performance]
+    live_performance = ModelPerformanceOperator(
+        task_id="live_performance",
+        model_name=MODEL_NAME,
+        alias="champion",
+        metric="accuracy",
+        window=3,
+        baseline="training",  # the champion's accuracy on its training run
+        min_ratio=0.9,
+        on_insufficient="warn",
+        trigger_rule="all_done",
+        on_failure_callback=rollback_model_on_failure(model_name=MODEL_NAME, reason="live accuracy degraded"),
+    )
+    # --8<-- [end:performance]
+    # --8<-- [start:anomaly]
+    latency_anomalies = MetricAnomalyOperator(
+        task_id="latency_anomalies",
+        metric="latency_ms",
+        data="{{ ti.xcom_pull(task_ids='prepare_batch')['latency'] }}",
+        time_column="at",
+        method="isolation_forest",
+    )
+    drift_share_anomalies = MetricAnomalyOperator(
+        task_id="drift_share_anomalies",
+        dag_id="mlmonitor_model_health",
+        history_task_id="feature_drift",
+        metric="drift_share",
+        method="mad",
+    )
+    # --8<-- [end:anomaly]
+    # --8<-- [start:retrain]
     trigger_retraining = RetrainTriggerOperator(
         task_id="trigger_retraining",
         trigger_dag_id="mlmonitor_retrain_model",
-        check_task_ids=["validate_batch", "feature_drift"],
+        check_task_ids=["validate_batch", "feature_drift", "live_performance"],
         cooldown=dt.timedelta(hours=12),
+        min_new_rows=5000,  # or when the checked batches add up to 5,000 rows since the last trigger
         conf={"batch": batch},
     )
+    # --8<-- [end:retrain]
 
     @task(trigger_rule="all_done")
     def report(ti: Any = None) -> None:
-        for task_id in ("validate_batch", "feature_drift", "compare_with_champion"):
+        checks = ("validate_batch", "feature_drift", "compare_with_champion", "live_performance",
+                  "latency_anomalies", "drift_share_anomalies")
+        for task_id in checks:
             result = ti.xcom_pull(task_ids=task_id) or {}
             log.info("MLMONITOR %-22s %-7s %s", task_id, result.get("status", "-"), result.get("summary", "no result"))
             log.info("MLMONITOR %-22s report: %s", "", result.get("report_uri"))
@@ -226,7 +301,10 @@ with DAG(
 
     summary = report()
     paths >> [validate_batch, feature_drift] >> trigger_retraining >> summary
-    validate_batch >> train_challenger() >> compare_with_champion >> post_deployment_check() >> summary
+    paths >> latency_anomalies >> summary
+    feature_drift >> drift_share_anomalies >> summary
+    deployed = validate_batch >> train_challenger() >> compare_with_champion >> post_deployment_check()
+    deployed >> live_performance >> trigger_retraining
 # --8<-- [end:health]
 
 

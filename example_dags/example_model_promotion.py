@@ -36,6 +36,7 @@ def _train_and_register(model_name: str, conn_id: str = "mlflow_default") -> dic
     """Fit, log metrics and the model to an MLflow run, register a version. Runs at execute time."""
     import contextlib
     import tempfile
+    import warnings
 
     import mlflow.sklearn
     from mlflow.exceptions import MlflowException
@@ -63,7 +64,11 @@ def _train_and_register(model_name: str, conn_id: str = "mlflow_default") -> dic
     client.log_param(run_id, "C", 0.5)
     for key, value in metrics.items():
         client.log_metric(run_id, key, value)
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
+        # skops (MLflow's default sklearn format) finds each object's module by probing every loaded
+        # module with getattr; Airflow's deprecated-import shims answer each probe with a warning
+        # (~1,100 of them). The probes are harmless: silence that one source.
+        warnings.filterwarnings("ignore", category=FutureWarning, module=r"skops\.")
         mlflow.sklearn.save_model(model, f"{tmp}/model", pip_requirements=["scikit-learn"])
         client.log_artifacts(run_id, f"{tmp}/model", "model")
     client.set_terminated(run_id)

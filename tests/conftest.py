@@ -37,7 +37,7 @@ pytest_plugins = [
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         tier = pathlib.Path(str(item.fspath)).relative_to(REPO / "tests").parts[0]
-        if tier in {"unit", "integration", "dags"}:
+        if tier in {"unit", "integration", "dags", "system"}:
             item.add_marker(getattr(pytest.mark, tier))
 
 

@@ -1,7 +1,9 @@
 """``MLflowHook``: turns an ``mlflow`` Airflow Connection into an ``MlflowClient``, nothing else.
 
-How the Connection maps to MLflow (credentials never go to ``os.environ``):
+How the Connection maps to MLflow (credentials never go to ``os.environ``); every extra below is
+also a field of the connection form (``conn-fields`` in provider info):
 
+- extra ``tracking_uri``: the full tracking URI; when set it wins over host/port/schema.
 - **host**: the tracking URI. A full URI is used as is: ``http://mlflow:5000``,
   ``https://mlflow.example.com/prefix`` or ``sqlite:////abs/path/mlflow.db``. A bare host name
   becomes ``{schema or "http"}://{host}``. **port**, when set, is added to an http(s) URI without
@@ -9,8 +11,9 @@ How the Connection maps to MLflow (credentials never go to ``os.environ``):
 - **login** + **password**: HTTP basic auth. **password** without login, or extra ``token``: a
   bearer token.
 - extra ``registry_uri``: model registry URI when it differs from the tracking URI.
-- extra ``timeout`` (seconds per request, default 30) and ``max_retries`` (default 2): a refused
-  or silent server fails within about ``timeout * (max_retries + 1)``.
+- extra ``timeout`` (seconds per request, default 30) and ``max_retries`` (default 2): transient
+  faults (refused connection, timeout, 429/5xx) are retried with capped exponential backoff, so a
+  refused or silent server fails within about ``timeout * (max_retries + 1)`` plus the backoff.
 - extra ``artifact_location``: artifact root for experiments created through the hook and the
   default artifact root of a ``sqlite:///`` store.
 - extra ``insecure``: skip TLS verification (tests only).
@@ -94,7 +97,11 @@ class MLflowHook(BaseHook):
         return settings_from_connection(self._connection)
 
     def get_conn(self) -> Any:
-        """An ``mlflow.MlflowClient`` configured from the connection (cached on the hook)."""
+        """An ``mlflow.MlflowClient`` configured from the connection (cached on the hook).
+
+        For an http(s) server it is a ``MlflowClient`` subclass whose registry, run and experiment
+        calls go through MLflow's REST API with the connection's credentials, timeout and retries
+        (:mod:`airflow_mlmonitor.registry.rest`); its artifact and other calls are MLflow's own."""
         if self._client is None:
             from airflow_mlmonitor.registry.client import build_client
 

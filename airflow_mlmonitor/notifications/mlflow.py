@@ -18,6 +18,17 @@ class MLflowRollbackNotifier(SafeNotifier):
     Usage::
 
         PythonOperator(..., on_failure_callback=rollback_model_on_failure(model_name="churn"))
+
+
+    The rollback is compare-and-set under the model's registry lease: if another mover moved the
+    alias meanwhile, the rollback is logged as lost and changes nothing.
+
+    :param model_name: registered model name.
+    :param alias: alias to move back (default ``"champion"``).
+    :param to_version: roll back to this version instead of walking the promotion history.
+    :param reason: lands in the ``mlmonitor.rollback_reason`` tag of the bad version.
+    :param mlflow_conn_id: the ``mlflow`` connection.
+    :param statsd_conn_id: StatsD connection for ``model.rollback``.
     """
 
     template_fields = ("model_name", "alias", "to_version", "reason")

@@ -112,7 +112,10 @@ class BaseCheckOperator(CheckLineageMixin, BaseOperator):
                 self.log.info("Report stored at %s (view: %s)", result.report_uri, report_url(key))
             store.write_result(key, result.to_dict())
         except ReportStoreError as err:
-            self.log.error("Could not store the report; the result still goes to XCom: %s", err)
+            # The result reaches XCom, then the task fails (retryable: the store may come back).
+            self.log.error("Could not store the report; the result is in XCom: %s", err)
+            context["ti"].xcom_push(key="return_value", value=fit_to_size(result.to_dict()))
+            raise ReportStoreError(f"{self.task_id}: report store: {err}") from err
         return result
 
     def _attach_to_outlets(self, context: Context, payload: dict[str, Any]) -> None:

@@ -22,7 +22,7 @@ from airflow_mlmonitor.exceptions import ReportStoreError
 from airflow_mlmonitor.plugins import pages
 from airflow_mlmonitor.plugins.results import MAX_LIMIT, recent_results
 from airflow_mlmonitor.reports.keys import ReportKey, parse_map_index
-from airflow_mlmonitor.reports.store import REPORT_FILE, RESULT_FILE, ReportStore
+from airflow_mlmonitor.reports.store import REPORT_FILE, RESULT_FILE, ReportStore, ReportStoreUnavailableError
 from airflow_mlmonitor.results import CHECK_KINDS
 
 log = logging.getLogger(__name__)
@@ -52,6 +52,8 @@ _NO_REPORT = (
     "model comparison) store one, once their try has run."
 )
 
+_STORE_DOWN = "The report store could not be read right now; the API server log has the details."
+
 ReadTaskInstances = Depends(requires_access_dag("GET", DagAccessEntity.TASK_INSTANCE))
 MapIndex = Annotated[str | None, Query(description="Map index; anything non-integer (e.g. '{MAP_INDEX}') is -1")]
 TryNumber = Annotated[str | None, Query(description="Try number; default: the latest try with a report")]
@@ -71,14 +73,21 @@ def _resolve(dag_id: str, run_id: str, task_id: str, map_index: str | None, try_
         # ReportKey validates the raw query string: digits only, so "1/../x" or "-3" never pass.
         probe = ReportKey(dag_id, run_id, task_id, parse_map_index(map_index), try_number or 1)  # type: ignore[arg-type]
         tries = ReportStore.from_conf().tries(dag_id, run_id, task_id, probe.map_index)
-    except ReportStoreError as err:
+    except ReportStoreUnavailableError as err:  # unreachable, credentials, permissions
+        raise _unavailable(err) from err
+    except ReportStoreError as err:  # a bad id (the user's own input; never a store path)
         raise HTTPException(400, str(err)) from None
-    except OSError as err:  # remote storage unreachable, credentials, permissions
-        log.warning("mlmonitor: could not list the report store: %s", err)
-        raise HTTPException(502, f"Could not list the report store ({type(err).__name__}); see the API server log.") from err
+    except OSError as err:
+        raise _unavailable(err) from err
     if not tries or (try_number is not None and probe.try_number not in tries):
         raise HTTPException(404, _NO_REPORT)
     return probe if try_number is not None else ReportKey(dag_id, run_id, task_id, probe.map_index, tries[-1])
+
+
+def _unavailable(err: Exception) -> HTTPException:
+    """A 502 that never shows where the store is: the details go to the API server log only."""
+    log.warning("mlmonitor: the report store is unavailable: %s", err)
+    return HTTPException(502, _STORE_DOWN)
 
 
 def _readable_dag_ids(user: Any, candidates: set[str]) -> set[str]:
@@ -106,11 +115,14 @@ def _results(
 ) -> tuple[list[dict[str, Any]], list[str]]:
     if check is not None and check not in CHECK_KINDS:
         raise HTTPException(400, f"Unknown check {check!r}: use one of {', '.join(CHECK_KINDS)}.")
-    store = ReportStore.from_conf()
-    readable = sorted(_readable_dag_ids(user, set(store.dag_ids())))
-    items = recent_results(
-        store, readable, dag_id=dag_id, task_id=task_id, check=check, limit=limit, base_url=conf.api_base_url()
-    )
+    try:
+        store = ReportStore.from_conf()
+        readable = sorted(_readable_dag_ids(user, set(store.dag_ids())))
+        items = recent_results(
+            store, readable, dag_id=dag_id, task_id=task_id, check=check, limit=limit, base_url=conf.api_base_url()
+        )
+    except (ReportStoreUnavailableError, OSError) as err:
+        raise _unavailable(err) from err
     return items, readable
 
 
@@ -125,8 +137,8 @@ def report(
         return _message(err.status_code, "No report", str(err.detail), report=True)
     except FileNotFoundError:
         return _message(404, "No report", "This try stored a result but no HTML report.", report=True)
-    except ReportStoreError as err:
-        return _message(502, "Report store unavailable", str(err), report=True)
+    except (ReportStoreError, OSError) as err:
+        return _message(502, "Report store unavailable", str(_unavailable(err).detail), report=True)
     return Response(content, media_type="text/html; charset=utf-8", headers=REPORT_HEADERS)
 
 
@@ -147,8 +159,8 @@ def task_tab(
         has_report = store.exists(key, REPORT_FILE)
     except HTTPException as err:
         return _message(err.status_code, "ML Monitor", str(err.detail))
-    except (ReportStoreError, ValueError) as err:
-        return _message(502, "Report store unavailable", str(err))
+    except (ReportStoreError, OSError, ValueError) as err:
+        return _message(502, "Report store unavailable", str(_unavailable(err).detail))
     return _html(pages.task_page(request.scope.get("root_path", ""), key, result, tries, has_report))
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from airflow_mlmonitor.exceptions import ReportStoreError
 from airflow_mlmonitor.reports.keys import ReportKey, report_url
-from airflow_mlmonitor.reports.store import ReportStore
+from airflow_mlmonitor.reports.store import ReportStore, ReportStoreUnavailableError
 from airflow_mlmonitor.results import fit_to_size
 
 MAX_LIMIT = 500
@@ -111,6 +111,8 @@ def _run_results(
     out = []
     try:
         keys = store.run_keys(dag_id, run_id)
+    except ReportStoreUnavailableError:
+        raise  # the API answers 502: an outage is not "no results"
     except ReportStoreError:  # a run id the store cannot hold has no reports
         return []
     for key in keys:
@@ -118,6 +120,8 @@ def _run_results(
             continue
         try:
             result = store.read_result(key)
+        except ReportStoreUnavailableError:
+            raise
         except (OSError, ReportStoreError, ValueError):
             continue  # a try without a readable result (still running, or storage failed)
         if not isinstance(result, dict) or (check is not None and result.get("check") != check):

@@ -11,9 +11,16 @@ import html
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from airflow_mlmonitor.registry.compare import Comparison, compare, parse_rules
-from airflow_mlmonitor.registry.errors import NoBaselineError
-from airflow_mlmonitor.registry.refs import ResolvedModel, alias_version, parse_reference, resolve
+from airflow_mlmonitor.registry.compare import Comparison, Rule, compare, parse_rules
+from airflow_mlmonitor.registry.errors import ModelNotFoundError, NoBaselineError
+from airflow_mlmonitor.registry.refs import (
+    ResolvedModel,
+    alias_version,
+    did_you_mean,
+    get_registered_model,
+    parse_reference,
+    resolve,
+)
 from airflow_mlmonitor.results import CheckResult
 
 
@@ -24,6 +31,7 @@ class ComparisonOutcome:
     baseline: ResolvedModel | None
     baseline_ref: str | None
     comparison: Comparison
+    rules: tuple[Rule, ...] = ()
 
     @property
     def decision(self) -> str:
@@ -38,20 +46,36 @@ def run_comparison(
     baseline: str | None,
     rules: Sequence[Mapping[str, Any]],
     promote_if_no_baseline: bool = False,
+    promote_to_alias: str | None = None,
+    include_rolled_back: bool = False,
 ) -> ComparisonOutcome:
     """Resolve both references, read their source runs' metrics and apply the rules.
 
-    A baseline alias that is not set is "no baseline": an error unless ``promote_if_no_baseline``
-    (then only absolute ``threshold`` rules are checked). Any other unresolvable reference, a
-    missing metric or a NaN metric raises a typed error before anything is decided.
+    **No baseline**: a baseline alias that is not set counts as "no baseline" only when the model
+    has no aliases at all, or the alias is ``promote_to_alias`` (the first promotion to it). Then it
+    is an error unless ``promote_if_no_baseline`` (only absolute ``threshold`` rules are checked).
+    Any other unset alias is a typo until proven otherwise: :class:`ModelNotFoundError` naming the
+    existing aliases, with a did-you-mean. Any other unresolvable reference, a missing metric or a
+    NaN metric raises a typed error before anything is decided. Rolled-back versions are refused
+    as candidate or baseline unless ``include_rolled_back``.
     """
     parsed_rules = parse_rules(rules)
-    cand = resolve(client, model_name, candidate)
+    cand = resolve(client, model_name, candidate, include_rolled_back=include_rolled_back)
     base: ResolvedModel | None = None
     if baseline:
         ref = parse_reference(baseline)
-        if ref.kind != "alias" or alias_version(client, model_name, ref.value) is not None:
-            base = resolve(client, model_name, ref)
+        model = get_registered_model(client, model_name)
+        aliases = dict(getattr(model, "aliases", None) or {})
+        unset = ref.kind == "alias" and alias_version(client, model_name, ref.value, model) is None
+        if unset and aliases and ref.value != promote_to_alias:
+            raise ModelNotFoundError(
+                f"registered model {model_name!r} has no alias {ref.value!r} for baseline {baseline!r}"
+                + did_you_mean(ref.value, aliases, "aliases")
+                + ". A missing baseline alias counts as 'no baseline' only when the model has no aliases yet "
+                "or it is the promote_to_alias; nothing was decided or moved."
+            )
+        if not unset:
+            base = resolve(client, model_name, ref, include_rolled_back=include_rolled_back)
     if base is None and not promote_if_no_baseline:
         raise NoBaselineError(
             f"registered model {model_name!r} has no baseline {baseline!r} to compare {cand.label} with; "
@@ -65,7 +89,30 @@ def run_comparison(
         candidate_label=cand.label,
         baseline_label="" if base is None else base.label,
     )
-    return ComparisonOutcome(model_name, cand, base, baseline, comparison)
+    return ComparisonOutcome(model_name, cand, base, baseline, comparison, tuple(parsed_rules))
+
+
+def failed_rule_lines(outcome: ComparisonOutcome) -> list[str]:
+    """One line per failed rule: metric, candidate, baseline, delta and the bound that failed."""
+    lines = []
+    rules: list[Rule | None] = list(outcome.rules) or [None] * len(outcome.comparison.outcomes)
+    for o, rule in zip(outcome.comparison.outcomes, rules, strict=False):
+        if o.passed:
+            continue
+        failed = "; ".join(p[len("FAILED: "):] for p in o.reason.split("; ") if p.startswith("FAILED: "))
+        bounds = ", ".join(
+            f"{k}={getattr(rule, k)!r}" for k in ("threshold", "min_absolute_change", "min_relative_change")
+            if rule is not None and getattr(rule, k) is not None
+        ) or "no worse than the baseline"
+        lines.append(
+            f"rule {o.metric!r} failed: candidate {_fmt(o.candidate)}, baseline {_fmt(o.baseline)}, "
+            f"delta {_fmt(o.delta)}, relative delta {_fmt(o.relative_delta)}; rule {bounds}; failed check: {failed}"
+        )
+    return lines
+
+
+def _fmt(value: Any) -> str:
+    return "none" if value is None else f"{value:.6g}" if isinstance(value, float) else str(value)
 
 
 def comparison_result(outcome: ComparisonOutcome, promotion: Mapping[str, Any] | None = None) -> CheckResult:

@@ -11,6 +11,7 @@ from typing import Any
 
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_RETRIES = 2
+DEFAULT_RETRY_BUDGET = 30.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -21,8 +22,10 @@ class MLflowSettings:
     :param registry_uri: model registry URI when it differs from ``tracking_uri``.
     :param username/password: HTTP basic auth. :param token: bearer token (wins over basic auth).
     :param timeout: seconds per HTTP request (connect and read) before failing.
-    :param max_retries: retries of a failed HTTP request (refused connection, 5xx, 429).
-    :param artifact_location: artifact root for experiments created through the client
+    :param max_retries: retries of a transient HTTP fault (refused connection, timeout, 429/5xx),
+        with capped exponential backoff (0.5 s, 1 s, 2 s... at most 10 s).
+    :param retry_budget: at most this many seconds of backoff per request.
+    :param artifact_location: artifact root for experiments created by ``get_or_create_experiment``
         (``sqlite:///`` stores); None keeps MLflow's default.
     """
 
@@ -35,6 +38,7 @@ class MLflowSettings:
     max_retries: int = DEFAULT_MAX_RETRIES
     artifact_location: str | None = None
     insecure: bool = False
+    retry_budget: float = DEFAULT_RETRY_BUDGET
 
     @property
     def effective_registry_uri(self) -> str:
@@ -45,11 +49,20 @@ def _is_http(uri: str) -> bool:
     return uri.startswith(("http://", "https://"))
 
 
-def _host_creds(settings: MLflowSettings, uri: str) -> Any:
-    from mlflow.utils.rest_utils import MlflowHostCreds
+@dataclasses.dataclass(frozen=True)
+class HostCreds:
+    """The credentials one client sends: basic auth, or a bearer token (which wins)."""
 
+    host: str
+    username: str | None = dataclasses.field(default=None, repr=False)
+    password: str | None = dataclasses.field(default=None, repr=False)
+    token: str | None = dataclasses.field(default=None, repr=False)
+    ignore_tls_verification: bool = False
+
+
+def _host_creds(settings: MLflowSettings, uri: str) -> HostCreds:
     basic = settings.username is not None and settings.password is not None and not settings.token
-    return MlflowHostCreds(
+    return HostCreds(
         host=uri,
         username=settings.username if basic else None,
         password=settings.password if basic else None,
@@ -58,53 +71,40 @@ def _host_creds(settings: MLflowSettings, uri: str) -> Any:
     )
 
 
-def _tracking_store(settings: MLflowSettings) -> Any:
-    uri = settings.tracking_uri
-    if _is_http(uri):
-        from airflow_mlmonitor.registry._rest import TrackingRestStore, Transport
+def _transport(settings: MLflowSettings, uri: str) -> Any:
+    from airflow_mlmonitor.registry.rest import Transport
+    from airflow_mlmonitor.registry.retry import Backoff
 
-        transport = Transport(settings.timeout, settings.max_retries)
-        return TrackingRestStore(lambda: _host_creds(settings, uri), transport)
-    if settings.artifact_location and uri.startswith(("sqlite:", "postgresql", "mysql", "mssql")):
-        from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
-
-        return SqlAlchemyStore(uri, settings.artifact_location)
-    return None  # MLflow's own store for that URI
-
-
-def _registry_store(settings: MLflowSettings) -> Any:
-    uri = settings.effective_registry_uri
-    if _is_http(uri):
-        from airflow_mlmonitor.registry._rest import RegistryRestStore, Transport
-
-        transport = Transport(settings.timeout, settings.max_retries)
-        return RegistryRestStore(lambda: _host_creds(settings, uri), transport)
-    return None
+    creds = _host_creds(settings, uri)
+    auth = (creds.username, creds.password) if creds.username is not None and creds.password is not None else None
+    backoff = Backoff(base=0.5, cap=10.0, budget=settings.retry_budget, max_retries=settings.max_retries)
+    return Transport(uri, auth=auth, token=creds.token, timeout=settings.timeout, backoff=backoff,
+                     verify=not creds.ignore_tls_verification)
 
 
 def build_client(settings: MLflowSettings) -> Any:
-    """An ``MlflowClient`` whose stores use ``settings`` (credentials, timeout, retries, artifact root)."""
-    from mlflow.tracking import MlflowClient
-    from mlflow.tracking._model_registry.client import ModelRegistryClient
-    from mlflow.tracking._tracking_service.client import TrackingServiceClient
+    """An ``mlflow.MlflowClient`` for ``settings``.
 
-    tracking_store = _tracking_store(settings)
-    registry_store = _registry_store(settings)
+    For an http(s) server it is a :class:`~airflow_mlmonitor.registry.rest.RestClient` (a public
+    ``MlflowClient`` subclass): the registry, run and experiment calls go through MLflow's REST API
+    with the settings' credentials, timeout and retries. Other URIs (``sqlite:///``, a database,
+    ``databricks``) get a plain ``MlflowClient`` for the tracking and registry URIs.
+    """
+    from mlflow import MlflowClient
 
-    class _Tracking(TrackingServiceClient):  # type: ignore[misc]
-        @property
-        def store(self) -> Any:
-            return tracking_store if tracking_store is not None else super().store
+    tracking, registry = settings.tracking_uri, settings.effective_registry_uri
+    if _is_http(tracking) or _is_http(registry):
+        if not (_is_http(tracking) and _is_http(registry)):
+            from airflow_mlmonitor.exceptions import InvalidInputError
 
-    class _Registry(ModelRegistryClient):  # type: ignore[misc]
-        @property
-        def store(self) -> Any:
-            return registry_store if registry_store is not None else super().store
+            raise InvalidInputError(
+                f"tracking URI {tracking!r} and registry URI {registry!r}: both must be http(s) servers, or "
+                "neither (connection extra 'registry_uri')"
+            )
+        from airflow_mlmonitor.registry.rest import RestClient
 
-    client = MlflowClient(tracking_uri=settings.tracking_uri, registry_uri=settings.effective_registry_uri)
-    client._tracking_client = _Tracking(settings.tracking_uri)
-    client._registry_client_lazy = _Registry(settings.effective_registry_uri, settings.tracking_uri)  # type: ignore[attr-defined]
-    return client
+        return RestClient(tracking, registry, _transport(settings, tracking), _transport(settings, registry))
+    return MlflowClient(tracking_uri=tracking, registry_uri=registry)
 
 
 def get_or_create_experiment(client: Any, name: str, artifact_location: str | None = None) -> str:

@@ -145,9 +145,13 @@ def parse_rules(rules: Any) -> list[Rule]:
 def _metric_value(metrics: Mapping[str, float], rule: Rule, side: str, label: str) -> float:
     value = metrics.get(rule.metric)
     if value is None:
+        import difflib
+
         known = ", ".join(sorted(metrics)) or "none"
+        close = difflib.get_close_matches(rule.metric, sorted(metrics), n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}? " if close else ""
         raise MetricMissingError(
-            f"the {side} ({label}) has no metric {rule.metric!r} (its metrics: {known}); log it on the "
+            f"the {side} ({label}) has no metric {rule.metric!r} ({hint}its metrics: {known}); log it on the "
             "model version's source run or fix the rule"
         )
     if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):

@@ -27,3 +27,17 @@ class NothingToRollBackError(RegistryError):
 
 class RegistryUnavailableError(RegistryError):
     """The MLflow server refused the connection, timed out or answered with a server error."""
+
+
+class LostRaceError(RegistryError):
+    """Another mover changed the alias between the decision and the move: nothing was changed by
+    this move (or it was undone by a writer outside the lease). Never a success."""
+
+
+class LeaseBusyError(RegistryError):
+    """Another mover held the model's registry lease for longer than this mover would wait."""
+
+
+class RolledBackError(ModelNotFoundError):
+    """A reference points to a version tagged ``mlmonitor.rolled_back_at`` (use
+    ``include_rolled_back=True`` to use it anyway)."""

@@ -9,13 +9,20 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import difflib
 from collections.abc import Iterator, Mapping
 from typing import Any, Literal
 
 from airflow_mlmonitor.exceptions import InvalidInputError
-from airflow_mlmonitor.registry.errors import ModelNotFoundError, RegistryError, RegistryUnavailableError
+from airflow_mlmonitor.registry.errors import (
+    ModelNotFoundError,
+    RegistryError,
+    RegistryUnavailableError,
+    RolledBackError,
+)
 
 RefKind = Literal["version", "alias", "latest", "run"]
+ROLLED_BACK_TAG = "mlmonitor.rolled_back_at"
 _NOT_FOUND_CODES = {"RESOURCE_DOES_NOT_EXIST", "NOT_FOUND", "ENDPOINT_NOT_FOUND"}
 
 
@@ -119,9 +126,33 @@ def all_versions(client: Any, model_name: str) -> list[Any]:
     return sorted(versions, key=lambda v: int(v.version), reverse=True)
 
 
+def did_you_mean(name: str, choices: Any, what: str) -> str:
+    """``"; did you mean 'x'? Existing <what>: a, b"`` (or that there are none)."""
+    names = sorted({str(c) for c in choices})
+    if not names:
+        return f"; it has no {what} yet"
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    shown = ", ".join(repr(n) for n in names[:20]) + (", ..." if len(names) > 20 else "")
+    return (f"; did you mean {close[0]!r}?" if close else "") + f" Existing {what}: {shown}"
+
+
+def _model_names(client: Any) -> list[str]:
+    from airflow_mlmonitor.registry.lease import is_lease_name
+
+    try:
+        page = client.search_registered_models(max_results=1000)
+    except Exception:
+        return []
+    return [m.name for m in page if not is_lease_name(m.name)]
+
+
 def get_registered_model(client: Any, model_name: str) -> Any:
-    with translate_errors(f"registered model {model_name!r}"):
-        return client.get_registered_model(model_name)
+    try:
+        with translate_errors(f"registered model {model_name!r}"):
+            return client.get_registered_model(model_name)
+    except ModelNotFoundError as err:
+        hint = did_you_mean(model_name, _model_names(client), "registered models")
+        raise ModelNotFoundError(f"registered model {model_name!r} does not exist in the MLflow registry{hint}") from err
 
 
 def alias_version(client: Any, model_name: str, alias: str, model: Any = None) -> str | None:
@@ -131,13 +162,21 @@ def alias_version(client: Any, model_name: str, alias: str, model: Any = None) -
     return None if version is None else str(version)
 
 
+def is_rolled_back(version: Any) -> bool:
+    return ROLLED_BACK_TAG in dict(getattr(version, "tags", None) or {})
+
+
 def _version_for_run(client: Any, model_name: str, run_id: str) -> str | None:
     matching = [v for v in all_versions(client, model_name) if v.run_id == run_id]
     return str(matching[0].version) if matching else None
 
 
-def locate(client: Any, model_name: str, ref: Reference | str) -> tuple[str | None, str | None]:
-    """``(version, run_id)`` of a reference without reading metrics. Raises ModelNotFoundError."""
+def locate(client: Any, model_name: str, ref: Reference | str, *,
+           include_rolled_back: bool = False) -> tuple[str | None, str | None]:
+    """``(version, run_id)`` of a reference without reading metrics. Raises ModelNotFoundError.
+
+    Versions tagged ``mlmonitor.rolled_back_at`` are skipped by ``"latest"`` and refused for a
+    version number or an alias (:class:`RolledBackError`), unless ``include_rolled_back``."""
     ref = ref if isinstance(ref, Reference) else parse_reference(ref)
     model = get_registered_model(client, model_name)  # a clear error for an unknown model first
     if ref.kind == "run":
@@ -147,22 +186,33 @@ def locate(client: Any, model_name: str, ref: Reference | str) -> tuple[str | No
     if ref.kind == "alias":
         version = alias_version(client, model_name, ref.value, model)
         if version is None:
-            raise ModelNotFoundError(f"registered model {model_name!r} has no alias {ref.value!r}")
+            aliases = dict(getattr(model, "aliases", None) or {})
+            raise ModelNotFoundError(f"registered model {model_name!r} has no alias {ref.value!r}"
+                                     + did_you_mean(ref.value, aliases, "aliases"))
     elif ref.kind == "latest":
         versions = all_versions(client, model_name)
-        if not versions:
-            raise ModelNotFoundError(f"registered model {model_name!r} has no versions yet")
-        version = str(versions[0].version)
+        usable = versions if include_rolled_back else [v for v in versions if not is_rolled_back(v)]
+        if not usable:
+            raise ModelNotFoundError(f"registered model {model_name!r} has no versions yet" if not versions else
+                                     f"every version of registered model {model_name!r} was rolled back "
+                                     "(include_rolled_back=True to use them)")
+        version = str(usable[0].version)
     else:
         version = ref.value
     with translate_errors(f"version {version} of registered model {model_name!r}"):
         mv = client.get_model_version(model_name, version)
+    if not include_rolled_back and ref.kind in ("version", "alias") and is_rolled_back(mv):
+        tags = dict(mv.tags or {})
+        raise RolledBackError(
+            f"{model_name} version {mv.version} ({ref}) was rolled back at {tags.get(ROLLED_BACK_TAG)} "
+            f"({tags.get('mlmonitor.rollback_reason', 'no reason given')}); pass include_rolled_back=True to use it"
+        )
     return str(mv.version), mv.run_id or None
 
 
-def resolve(client: Any, model_name: str, ref: Reference | str) -> ResolvedModel:
+def resolve(client: Any, model_name: str, ref: Reference | str, *, include_rolled_back: bool = False) -> ResolvedModel:
     """Resolve a reference to a version/run and read its source run's metrics."""
-    version, run_id = locate(client, model_name, ref)
+    version, run_id = locate(client, model_name, ref, include_rolled_back=include_rolled_back)
     if not run_id:
         raise ModelNotFoundError(
             f"{model_name} version {version} has no source run, so it has no metrics to compare; "
@@ -171,23 +221,28 @@ def resolve(client: Any, model_name: str, ref: Reference | str) -> ResolvedModel
     return ResolvedModel(model_name, version, run_id, run_metrics(client, run_id))
 
 
-def newest_version_after(client: Any, model_name: str, newer_than: str | None) -> ResolvedModel | None:
-    """The newest version strictly newer than ``newer_than`` (any version when it resolves to
-    nothing or is None); None while there is none or the model does not exist yet."""
+def newest_version_after(client: Any, model_name: str, newer_than: str | None, *, missing_ok: bool = True,
+                         include_rolled_back: bool = False) -> ResolvedModel | None:
+    """The newest READY version strictly newer than ``newer_than`` (any version when it resolves to
+    nothing or is None); None while there is none. Rolled-back versions never count unless
+    ``include_rolled_back``. A model that does not exist is None with ``missing_ok``, else
+    :class:`ModelNotFoundError` (with the names that do exist)."""
     try:
         get_registered_model(client, model_name)
     except ModelNotFoundError:
-        return None
+        if missing_ok:
+            return None
+        raise
     floor = 0
     if newer_than:
         try:
-            version, _ = locate(client, model_name, newer_than)
+            version, _ = locate(client, model_name, newer_than, include_rolled_back=True)
             floor = int(version) if version else 0
         except ModelNotFoundError:
             floor = 0
     versions = [v for v in all_versions(client, model_name) if int(v.version) > floor]
-    ready = [v for v in versions if str(getattr(v, "status", "READY")).upper().endswith("READY")]
+    ready = [v for v in versions if str(getattr(v, "status", "READY")).upper().endswith("READY")
+             and (include_rolled_back or not is_rolled_back(v))]
     if not ready:
         return None
     return ResolvedModel(model_name, str(ready[0].version), ready[0].run_id or None)
-

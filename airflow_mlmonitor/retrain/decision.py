@@ -17,7 +17,11 @@ class RetrainDecision:
 
     :param failing: check keys (``task_id`` or ``task_id[map_index]``) that did not pass.
     :param missing: check task ids that left no result (they errored before checking, or did not run).
-    :param checks: ``{check key: {check, status, passed, summary, report_uri}}`` of every result found.
+    :param checks: ``{check key: {check, status, passed, summary, report_uri, rows}}`` of every
+        result found (``rows``: its ``metrics.rows``, or None).
+    :param inconclusive: check keys whose result says it had too little data to decide
+        (``insufficient: true``, e.g. a performance check with fewer live values than its window):
+        they do not count as failed checks.
     """
 
     trigger: bool
@@ -25,10 +29,22 @@ class RetrainDecision:
     failing: tuple[str, ...]
     missing: tuple[str, ...]
     checks: Mapping[str, Mapping[str, Any]]
+    inconclusive: tuple[str, ...] = ()
+
+    @property
+    def rows(self) -> dict[str, int]:
+        """``{check key: rows}`` of the results that say how many rows they checked."""
+        return {k: int(v["rows"]) for k, v in self.checks.items() if v.get("rows") is not None}
 
 
 def _summary(result: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: result.get(k) for k in ("check", "status", "passed", "summary", "report_uri")}
+    from airflow_mlmonitor.retrain.volume import rows_of
+
+    summary = {k: result.get(k) for k in ("check", "status", "passed", "summary", "report_uri")}
+    summary["rows"] = rows_of(result)
+    if result.get("insufficient"):
+        summary["insufficient"] = True
+    return summary
 
 
 def _is_result(value: Any) -> bool:
@@ -55,15 +71,18 @@ def decide(results: Mapping[str, Sequence[Any]]) -> RetrainDecision:
                     "result; list only airflow-mlmonitor check operators."
                 )
             checks[task_id if len(found) == 1 else f"{task_id}[{index}]"] = _summary(value)
-    failing = tuple(k for k, v in checks.items() if not v["passed"])
+    inconclusive = tuple(k for k, v in checks.items() if not v["passed"] and v.get("insufficient"))
+    failing = tuple(k for k, v in checks.items() if not v["passed"] and k not in inconclusive)
     if failing:
         details = "; ".join(f"{k}: {checks[k]['summary']}" for k in failing)
         reason = f"{len(failing)} check(s) did not pass: {details}"
-    elif missing:
-        reason = f"no check failed; no result from {', '.join(missing)}"
+    elif missing or inconclusive:
+        parts = [f"no result from {', '.join(missing)}"] if missing else []
+        parts += [f"too little data in {', '.join(inconclusive)}"] if inconclusive else []
+        reason = f"no check failed; {'; '.join(parts)}"
     else:
         reason = f"all {len(checks)} check(s) passed"
-    return RetrainDecision(bool(failing), reason[:2000], failing, tuple(missing), checks)
+    return RetrainDecision(bool(failing), reason[:2000], failing, tuple(missing), checks, inconclusive)
 
 
 @dataclasses.dataclass(frozen=True)

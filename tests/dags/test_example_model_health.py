@@ -52,6 +52,16 @@ def test_nightly_loop_retrain_and_rollback(dag_runner, mlflow_default, sqlite_cl
     assert str(sqlite_client.get_registered_model(MODEL).aliases["champion"]) == champion
     assert xcom_value(first, "post_deployment_check")["version"] == champion
 
+    # one live evaluation of the 3 the performance check averages: it says so and only warns
+    performance = xcom_value(first, "live_performance")
+    assert performance["insufficient"] is True and performance["status"] == "warned"
+    assert performance["model"] == MODEL and performance["version"] == champion and len(performance["values"]) == 1
+    # the three latency spikes are found, and nothing else
+    latency = xcom_value(first, "latency_anomalies")
+    assert latency["status"] == "warned" and latency["metrics"]["anomalies"] == 3
+    assert [a["timestamp"][11:16] for a in latency["anomalies"]] == ["03:20", "12:57", "21:40"]
+    assert xcom_value(first, "drift_share_anomalies")["insufficient"] is True
+
     # drift triggered exactly one retraining run, with the reason in its conf
     outcome = xcom_value(first, "trigger_retraining")
     assert outcome["triggered"] is True and outcome["failing_checks"] == ["feature_drift"]

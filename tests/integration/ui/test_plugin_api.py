@@ -241,3 +241,34 @@ def test_nav_page_has_trend_charts_and_only_readable_dags(api):
     assert HOSTILE_COLUMN not in page
     filtered = api.get("/mlmonitor/ui/results?check=data_quality", headers=api.token("admin")).text
     assert "drift_share" not in filtered and "success_percent" in filtered
+
+
+def test_an_unreachable_report_store_is_a_502_that_never_shows_where_the_store_is(
+    api, ui_runs: UiRuns, monkeypatch: pytest.MonkeyPatch
+):
+    """A real s3fs client against a closed loopback port: every route says 502, no path, no URL."""
+    import socket
+
+    from airflow_mlmonitor import conf
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    endpoint = f"http://127.0.0.1:{port}"
+    monkeypatch.setenv("AIRFLOW_CONN_DEAD_S3", json.dumps({
+        "conn_type": "aws", "login": "k", "password": "s",
+        "extra": {"endpoint_url": endpoint, "region_name": "us-east-1",
+                  "config_kwargs": {"connect_timeout": 1, "retries": {"max_attempts": 1}}},
+    }))
+    monkeypatch.setenv("AIRFLOW__MLMONITOR__REPORT_BASE_PATH", "s3://secret-bucket-name/hidden/prefix")
+    monkeypatch.setenv("AIRFLOW__MLMONITOR__REPORT_CONN_ID", "dead_s3")
+    conf.clear_cache()
+    run = ui_runs.latest(READABLE_DAG)
+    run_id = quote(run.run_id, safe="")
+    for path in (report_path(run), f"/mlmonitor/ui/task/{READABLE_DAG}/{run_id}/drift", "/mlmonitor/api/results",
+                 "/mlmonitor/ui/results"):
+        response = api.get(path, headers=api.token("admin"))
+        assert response.status_code == 502, (path, response.status_code, response.text[:300])
+        for secret in ("secret-bucket-name", "hidden/prefix", str(port), "s3://"):
+            assert secret not in response.text, (path, secret)
+        assert "report store" in response.text.lower()

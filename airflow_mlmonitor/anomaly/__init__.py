@@ -1,0 +1,1 @@
+"""Anomaly detection on a metric series (isolation forest or MAD robust z-score). Airflow-free."""

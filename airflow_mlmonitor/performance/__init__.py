@@ -1,0 +1,1 @@
+"""Live model performance: the average of the last N live evaluations against a baseline. Airflow-free."""
