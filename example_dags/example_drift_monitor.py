@@ -3,12 +3,17 @@
 Every week the DAG compares this week's features and this week's model scores with the training
 reference:
 
-* ``feature_drift`` runs Evidently's ``DataDriftPreset`` on every feature column;
+* ``profile_training_features`` builds the training reference's drift profile once (sorted values
+  and value counts per column); in production it lives in its own DAG, run when the model is
+  trained, and the profile on S3;
+* ``feature_drift`` reads only this week's features and compares them with the profile, with
+  Evidently's ``DataDriftPreset`` verdicts on every feature column;
 * ``prediction_drift`` is the same operator on the ``prediction`` column only;
 * ``decide`` reads both results from XCom and branches: ``retrain_model`` on drift, else
   ``keep_model``.
 
-Both checks use ``on_failure="warn"`` (the drift default): drift never fails the run, the result
+Both checks write the native drift report (the default ``report="native"``: one self-contained
+page from the full data, Evidently not even imported) and use ``on_failure="warn"`` (the drift default): drift never fails the run, the result
 decides the route. In the demo data, this week's customers earn more and moved to the premium
 plan, so both checks detect drift and the DAG retrains. Each report is a click away: task page,
 extra link "Monitoring report". Run it with ``make demo`` or ``airflow dags test
@@ -18,14 +23,17 @@ example_drift_monitor``.
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 import pendulum
 from airflow.sdk import DAG, Asset, task
 
-from airflow_mlmonitor.operators.drift import DriftReportOperator
+from airflow_mlmonitor.operators.drift import DriftProfileOperator, DriftReportOperator
 
 DEMO_DAG_ID = "example_drift_monitor"
+#: where the training profile goes; in production "s3://bucket/profiles/churn_features.zip" with profile_conn_id
+PROFILE_PATH = os.path.join(os.environ.get("AIRFLOW_HOME", "~/airflow"), "mlmonitor", "profiles", "churn_features.zip")
 log = logging.getLogger(__name__)
 
 
@@ -79,10 +87,17 @@ with DAG(
     catchup=False,
     tags=["mlmonitor", "drift", "example"],
 ) as dag:
+    # --8<-- [start:profile]
+    profile = DriftProfileOperator(
+        task_id="profile_training_features",
+        reference=training_features,  # or "s3://bucket/features/train.parquet" with data_conn_id="aws_default"
+        profile_path=PROFILE_PATH,  # any ObjectStoragePath URL; returns {"profile_uri", "columns", "rows"}
+    )
+    # --8<-- [end:profile]
     # --8<-- [start:checks]
     feature_drift = DriftReportOperator(
         task_id="feature_drift",
-        reference=training_features,  # or "s3://bucket/features/train.parquet" with data_conn_id="aws_default"
+        reference_profile="{{ ti.xcom_pull(task_ids='profile_training_features')['profile_uri'] }}",
         current=this_week_features,  # or "s3://bucket/features/{{ ds }}.parquet"
         columns=["income", "age", "tenure_months", "plan", "region"],
         drift_share=0.4,  # dataset drift when 40% of the columns drift
@@ -97,6 +112,7 @@ with DAG(
         num_threshold=0.15,  # PSI at or above 0.15 is drift (its default is 0.1)
     )
     # --8<-- [end:checks]
+    profile >> feature_drift
 
     # --8<-- [start:branch]
     @task.branch

@@ -25,7 +25,13 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 
 import pytest  # noqa: E402
 
-pytest_plugins = ["tests.fixtures.airflow", "tests.fixtures.statsd", "tests.fixtures.ui", "tests.fixtures.mlflow"]
+pytest_plugins = [
+    "tests.fixtures.airflow",
+    "tests.fixtures.statsd",
+    "tests.fixtures.ui",
+    "tests.fixtures.mlflow",
+    "tests.fixtures.s3",
+]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

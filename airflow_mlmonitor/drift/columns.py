@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
+from airflow_mlmonitor.drift.summary import ColumnSummary, kind_of, text_examples
 from airflow_mlmonitor.drift.types import ColumnType
 from airflow_mlmonitor.exceptions import InvalidInputError
 
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
 #: Evidently's ``INTEGER_CARDINALITY_LIMIT``: integer columns with at most this many values are categorical.
 INTEGER_CARDINALITY_LIMIT = 10
 InferredType = Literal["numerical", "categorical", "text", "datetime", "list", "unknown"]
-_Kind = Literal["numeric", "text", "other"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,7 +72,7 @@ def _as_list(value: str | Sequence[str] | None, name: str) -> list[str] | None:
     return list(value)
 
 
-def _check_presence(reference: pd.DataFrame, current: pd.DataFrame, wanted: list[str] | None) -> list[str]:
+def _check_presence(reference: Any, current: Any, wanted: list[str] | None) -> list[str]:
     for side, frame in (("reference", reference), ("current", current)):
         odd = [c for c in frame.columns if not isinstance(c, str)]
         if odd:
@@ -81,9 +81,10 @@ def _check_presence(reference: pd.DataFrame, current: pd.DataFrame, wanted: list
                 "(for example frame.columns = frame.columns.astype(str))."
             )
     ref_cols, cur_cols = list(reference.columns), list(current.columns)
+    ref_side: str = reference.describe() if hasattr(reference, "facts") else "reference"  # a profile names its file
     if wanted is not None:
         missing = [
-            f"{c!r} (missing in {' and '.join(s for s, cols in (('reference', ref_cols), ('current', cur_cols)) if c not in cols)})"
+            f"{c!r} (missing in {' and '.join(s for s, cols in ((ref_side, ref_cols), ('current', cur_cols)) if c not in cols)})"
             for c in wanted
             if c not in ref_cols or c not in cur_cols
         ]
@@ -94,9 +95,10 @@ def _check_presence(reference: pd.DataFrame, current: pd.DataFrame, wanted: list
     only_cur = [c for c in cur_cols if c not in ref_cols]
     if only_ref or only_cur:
         raise InvalidInputError(
-            "reference and current have different columns: "
-            f"only in reference {only_ref}, only in current {only_cur}. "
-            "Pass `columns=[...]` to compare the shared ones."
+            f"{ref_side} and current have different columns: "
+            f"only in {ref_side} {only_ref}, only in current {only_cur}. "
+            "Pass `columns=[...]` to compare the shared ones"
+            + (", or rebuild the profile." if ref_side != "reference" else ".")
         )
     return cur_cols
 
@@ -135,8 +137,8 @@ def _column_type(series: pd.Series, name: str, *, explicit: bool) -> ColumnType 
 
 
 def plan_columns(
-    reference: pd.DataFrame,
-    current: pd.DataFrame,
+    reference: pd.DataFrame | Any,
+    current: pd.DataFrame | Any,
     *,
     columns: str | Sequence[str] | None = None,
     numerical_columns: str | Sequence[str] | None = None,
@@ -146,6 +148,7 @@ def plan_columns(
 
     Without ``columns``, every column must exist on both sides (as Evidently requires) and
     datetime/unknown-typed columns are ignored (as Evidently's ``DataDriftPreset`` does).
+    ``reference`` may be a reference profile (anything with ``columns`` and ``facts(name)``).
     """
     wanted = _as_list(columns, "columns")
     numerical = _as_list(numerical_columns, "numerical_columns") or []
@@ -153,70 +156,86 @@ def plan_columns(
     _check_type_lists(reference, current, numerical, categorical)
     column_types: dict[str, ColumnType] = {}
     ignored: dict[str, str] = {}
+    notes: dict[str, list[str]] = {"reference": [], "current": []}
     for name in _check_presence(reference, current, wanted):
+        series = current[name]  # one read per column and side (parquet inputs are read column by column)
+        sides = {"reference": facts_of(reference, name, "reference"), "current": facts(series, name, "current")}
+        if name not in categorical:
+            check_kinds(sides["reference"], sides["current"], name)
         if name in numerical or name in categorical:
-            column_types[name] = "numerical" if name in numerical else "categorical"
-            continue
-        series = current[name]  # one read per column (parquet inputs are read column by column)
-        if (column_type := _column_type(series, name, explicit=wanted is not None)) is not None:
-            column_types[name] = column_type
+            column_type: ColumnType | None = "numerical" if name in numerical else "categorical"
         else:
+            column_type = _column_type(series, name, explicit=wanted is not None)
+        if column_type is None:
             ignored[name] = f"{infer_column_type(series)} column (dtype {series.dtype}) is not drift-tested"
+            continue
+        column_types[name] = column_type
+        validate_column(sides["reference"], sides["current"], name, column_type)
+        for side, summary in sides.items():
+            if summary.infinite:
+                notes[side].append(
+                    f"column {name!r}: {summary.infinite} infinite value(s) in {side} treated as missing, as Evidently does"
+                )
     if not column_types:
         raise InvalidInputError(
             "No numerical or categorical columns to compare"
             + (f" (ignored: {ignored})" if ignored else "")
             + ". Pass `columns`, `numerical_columns` or `categorical_columns`."
         )
-    notes: dict[str, list[str]] = {"reference": [], "current": []}
-    for name, column_type in column_types.items():
-        sides = {"reference": reference[name], "current": current[name]}  # each column read once here
-        validate_column(sides["reference"], sides["current"], name, column_type)
-        for side, series in sides.items():
-            if count := _infinite_count(series):
-                notes[side].append(
-                    f"column {name!r}: {count} infinite value(s) in {side} treated as missing, as Evidently does"
-                )
     return ColumnPlan(column_types=column_types, ignored=ignored, notes=(*notes["reference"], *notes["current"]))
 
 
-def _kind(series: pd.Series) -> _Kind:
-    import pandas as pd
-
-    if pd.api.types.is_bool_dtype(series.dtype):
-        return "other"
-    if pd.api.types.is_numeric_dtype(series.dtype):
-        return "numeric"
-    values = series.dropna()
-    if len(values) and all(isinstance(v, str) for v in (values.iloc[0], values.iloc[-1])):
-        return "text"
-    return "other"
+def facts(series: pd.Series, name: str, side: str) -> ColumnSummary:
+    """The facts about one raw column that validation needs (a summary without its values)."""
+    kind = kind_of(series)
+    missing = int(series.isna().sum())
+    return ColumnSummary(
+        name, side, str(series.dtype), kind, len(series), missing,
+        infinite=_infinite_count(series),
+        examples=text_examples(series) if kind == "text" else (),
+    )
 
 
-def validate_column(reference: pd.Series, current: pd.Series, name: str, column_type: ColumnType) -> None:
+def facts_of(data: Any, name: str, side: str) -> ColumnSummary:
+    """:func:`facts` of ``data[name]``, or the stored facts of a reference profile."""
+    if hasattr(data, "facts"):
+        return data.facts(name)  # type: ignore[no-any-return]
+    return facts(data[name], name, side)
+
+
+def _values(summary: ColumnSummary) -> str:
+    return f", {summary.side} values such as {', '.join(map(repr, summary.examples))}" if summary.examples else ""
+
+
+def check_kinds(reference: ColumnSummary, current: ColumnSummary, name: str) -> None:
+    """Numbers on one side and text on the other: the column, both dtypes, a few values, the fix."""
+    if {reference.kind, current.kind} != {"numeric", "text"}:
+        return
+    text = reference if reference.kind == "text" else current
+    raise InvalidInputError(
+        f"Column {name!r} is numeric on one side and text on the other "
+        f"(reference dtype {reference.dtype}, current dtype {current.dtype}{_values(text)}). "
+        f"Cast it to one type (for example pd.to_numeric on the {text.side} data, or fix the file that "
+        f"stores numbers as text), or list it in categorical_columns to compare its values as categories."
+    )
+
+
+def validate_column(reference: ColumnSummary, current: ColumnSummary, name: str, column_type: ColumnType) -> None:
     """Raise a clear error when one column cannot be compared (empty side, numbers vs text)."""
-    import numpy as np
-
-    for side, series in (("reference", reference), ("current", current)):
-        values = series.replace([np.inf, -np.inf], np.nan) if _kind(series) == "numeric" else series
-        if values.notna().sum() == 0:
+    for summary in (reference, current):
+        if summary.usable <= 0:
             raise InvalidInputError(
-                f"Column {name!r} has no usable values in {side} (all {len(series)} are NaN/null or "
+                f"Column {name!r} has no usable values in {summary.side} (all {summary.rows} are NaN/null or "
                 "infinite); drift cannot be computed. Fix the data or leave the column out with columns=[...]."
             )
-    kinds = {"reference": _kind(reference), "current": _kind(current)}
-    if {"numeric", "text"} <= set(kinds.values()):
-        raise InvalidInputError(
-            f"Column {name!r} is numeric on one side and text on the other "
-            f"(reference dtype {reference.dtype}, current dtype {current.dtype}); cast it to one type."
-        )
     if column_type == "numerical":
-        bad = [side for side, kind in kinds.items() if kind != "numeric"]
+        bad = [s for s in (reference, current) if s.kind != "numeric"]
         if bad:
             raise InvalidInputError(
-                f"Column {name!r} is treated as numerical but holds non-numeric values in {' and '.join(bad)} "
-                f"(reference dtype {reference.dtype}, current dtype {current.dtype}); list it in "
-                "categorical_columns or cast it."
+                f"Column {name!r} is treated as numerical but holds non-numeric values in "
+                f"{' and '.join(s.side for s in bad)} (reference dtype {reference.dtype}, current dtype "
+                f"{current.dtype}{_values(bad[0])}); cast it to numbers (pd.to_numeric) or list it in "
+                "categorical_columns."
             )
 
 

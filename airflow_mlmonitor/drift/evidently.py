@@ -1,20 +1,15 @@
-"""Run Evidently 0.7's ``DataDriftPreset`` and render its report. Airflow-free.
+"""Render Evidently 0.7's own ``DataDriftPreset`` report (``report="evidently"``). Airflow-free.
 
-One run serves both the verdicts (:func:`airflow_mlmonitor.drift.verdicts.compute_column_drift`)
-and the report (:func:`render_report`): :func:`run_evidently` keeps the last run for the same frames
-and options, and :func:`render_report` consumes it, so Evidently runs once per task.
-
-Both frames are passed to Evidently with one explicit ``DataDefinition`` (the column types resolved
-by ``drift/columns.py``, which equal Evidently's own inference unless the user overrides them), so
-reference and current are read the same way. +/-inf values are turned into missing values first:
-Evidently's per-column test already treats them so, and doing it up front keeps its dataset-level
-table consistent with the per-column verdicts.
+Verdicts never come from here (the engine computes them on the full data); this module only runs
+Evidently to draw its HTML page and JSON snapshot, usually from a seeded sample
+(``drift/sampling.py``). Both frames are passed with one explicit ``DataDefinition`` (the column
+types resolved by ``drift/columns.py``, which equal Evidently's own inference unless the user
+overrides them). +/-inf values are turned into missing values first, as Evidently's per-column
+test treats them, so its page agrees with the per-column verdicts.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -26,24 +21,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 _LEGACY_TYPE = {"numerical": "num", "categorical": "cat"}
-
-
-@dataclasses.dataclass
-class EvidentlyRun:
-    """One Evidently run: the frames and options it was made from, its snapshot and its dict."""
-
-    reference: Any
-    current: Any
-    key: tuple[Any, ...]
-    snapshot_object: Any
-    snapshot: dict[str, Any]
-
-
-_last_run: EvidentlyRun | None = None
-
-
-def _key(options: DriftOptions, column_types: Mapping[str, ColumnType]) -> tuple[Any, ...]:
-    return (repr(options), tuple(column_types.items()))
 
 
 def preset_kwargs(options: DriftOptions, columns: list[str]) -> dict[str, Any]:
@@ -115,14 +92,8 @@ def run_evidently(
     current: pd.DataFrame,
     options: DriftOptions,
     column_types: Mapping[str, ColumnType],
-) -> EvidentlyRun:
-    """Run ``Report([DataDriftPreset(...)], include_tests=True).run(current, reference)`` once
-    for these frames and options (a repeated call with the same objects returns the same run)."""
-    global _last_run
-    key = _key(options, column_types)
-    last = _last_run
-    if last is not None and last.reference is reference and last.current is current and last.key == key:
-        return last
+) -> Any:
+    """Run ``Report([DataDriftPreset(...)], include_tests=True).run(current, reference)``: the snapshot."""
     _import_evidently()
     from evidently import DataDefinition, Dataset, Report
     from evidently.presets import DataDriftPreset
@@ -141,7 +112,7 @@ def run_evidently(
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # numpy noise on constant/NaN columns
-            snapshot = report.run(
+            return report.run(
                 Dataset.from_pandas(_clean(current, columns), data_definition=definition),
                 Dataset.from_pandas(_clean(reference, columns), data_definition=definition),
             )
@@ -149,8 +120,6 @@ def run_evidently(
         raise InvalidInputError(
             f"Evidently could not compute drift on columns {columns}: {type(err).__name__}: {err}"
         ) from err
-    _last_run = EvidentlyRun(reference, current, key, snapshot, json.loads(snapshot.json()))
-    return _last_run
 
 
 def render_report(
@@ -159,20 +128,6 @@ def render_report(
     options: DriftOptions,
     column_types: Mapping[str, ColumnType],
 ) -> dict[str, str]:
-    """Evidently's HTML report and JSON snapshot: ``{"report.html": ..., "evidently.json": ...}``.
-
-    Reuses the run made for the verdicts when there is one, then forgets it (frees the frames).
-    """
-    global _last_run
-    run = run_evidently(reference, current, options, column_types)
-    _last_run = None
-    return {
-        "report.html": run.snapshot_object.get_html_str(as_iframe=False),
-        "evidently.json": json.dumps(run.snapshot),
-    }
-
-
-def clear() -> None:
-    """Forget the last run (tests, and callers that only wanted verdicts)."""
-    global _last_run
-    _last_run = None
+    """Evidently's HTML report and JSON snapshot: ``{"report.html": ..., "evidently.json": ...}``."""
+    snapshot = run_evidently(reference, current, options, column_types)
+    return {"report.html": snapshot.get_html_str(as_iframe=False), "evidently.json": snapshot.json()}

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import operator
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Literal
 
 import numpy as np
 
@@ -20,53 +20,82 @@ from airflow_mlmonitor.drift.samples import ColumnPair
 from airflow_mlmonitor.drift.types import ColumnType
 
 Kernel = Callable[[ColumnPair], float]
+ScoreKind = Literal["p_value", "distance"]
 _CHUNK = 1 << 18  # merged values processed per step: bounds temporaries at ~15 MB
 
 
 @dataclasses.dataclass(frozen=True)
+class DefaultCase:
+    """When Evidently picks a method by default (``get_stattest`` with no method given).
+
+    :param small_reference: True for a reference of at most 1,000 values, False above.
+    :param column_types: the column types the case applies to.
+    :param more_than: the case applies when reference and current together hold more than this
+        many distinct values; among matching cases the highest ``more_than`` wins.
+    """
+
+    small_reference: bool
+    column_types: frozenset[ColumnType]
+    more_than: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
 class Method:
-    """One drift method: Evidently's id, where it applies, its default threshold and verdict rule."""
+    """One drift method, as data: Evidently's id and display name, where it applies, what its score
+    is, its default threshold and verdict rule, when Evidently picks it by default, and its kernel.
+
+    The verdict: a ``p_value`` drifts below the threshold (at or below when ``inclusive``), a
+    ``distance`` at or above it (strictly above when not ``inclusive``), as in Evidently.
+    """
 
     name: str
+    evidently_name: str  # Evidently's display name (what its snapshot reports)
     column_types: frozenset[ColumnType]
+    score: ScoreKind
     default_threshold: float
-    drifted: Callable[[float, float], bool]  # (score, threshold) -> drifted
     kernel: Kernel | None  # None: Evidently's own implementation is used
+    inclusive: bool = False
+    default_when: tuple[DefaultCase, ...] = ()
+
+    def drifted(self, score: float, threshold: float) -> bool:
+        """Evidently's verdict for ``score`` against ``threshold``."""
+        if self.score == "p_value":
+            return score <= threshold if self.inclusive else score < threshold
+        return score >= threshold if self.inclusive else score > threshold
 
 
 # ---------------------------------------------------------------------------- numerical kernels
 
 
-def _merged_counts(pair: ColumnPair) -> tuple[np.ndarray, np.ndarray]:
-    """Both samples merged in sorted order, and how many current values are at or before each.
+def _merged_cdf_chunks(pair: ColumnPair) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Yield (values, ref_cdf, cur_cdf) over both samples merged in sorted order, block by block.
 
-    A stable merge puts reference values before equal current values, so at the last position
-    of a run of equal values the counts are exactly ``searchsorted(side="right")`` (scipy's).
+    Blocks are cut at values (at most ``_CHUNK / 2`` values of each side per block, all ties of a
+    value in one block), so memory stays at the two sorted arrays plus one block. ``values`` has one
+    more element than the cdfs (the next block's first value, for the deltas); a stable merge puts
+    reference values before equal current values, so the cdfs are exact (``count / n`` as scipy
+    computes them) at the last position of every run of ties.
     """
-    both = np.concatenate([pair.reference_sorted, pair.current_sorted])
-    pair.drop_sorted()  # ``both`` holds the same values: keep one copy in memory
-    order = np.argsort(both, kind="stable")  # two sorted runs: a linear merge
-    merged = both[order]
-    del both
-    is_current = order >= pair.n_reference
-    del order
-    current_counts = np.cumsum(is_current, dtype=np.int32 if len(merged) < 2**31 - 1 else np.int64)
-    return merged, current_counts
-
-
-def _merged_cdf_chunks(pair: ColumnPair):
-    """Yield (values, ref_cdf, cur_cdf) over the merged sorted values, chunk by chunk.
-
-    ``values`` has one more element than the cdfs (the next value, for the deltas); the cdfs are
-    exact (``count / n`` as scipy computes them) at the last position of every run of ties.
-    """
-    merged, current_counts = _merged_counts(pair)
-    n_ref, n_cur, total = pair.n_reference, pair.n_current, len(merged)
-    for start in range(0, total, _CHUNK):
-        stop = min(start + _CHUNK, total)
-        cur_count = current_counts[start:stop].astype(np.int64)
-        ref_count = np.arange(start + 1, stop + 1, dtype=np.int64) - cur_count
-        yield merged[start : stop + 1], ref_count / n_ref, cur_count / n_cur
+    ref, cur = pair.reference_sorted, pair.current_sorted
+    n_ref, n_cur = len(ref), len(cur)
+    step = max(1, _CHUNK // 2)
+    bounds = np.unique(np.concatenate([ref[::step], cur[::step]]))[1:]
+    ref_cuts = [0, *np.searchsorted(ref, bounds, side="left").tolist(), n_ref]
+    cur_cuts = [0, *np.searchsorted(cur, bounds, side="left").tolist(), n_cur]
+    for k in range(len(ref_cuts) - 1):
+        r0, r1, c0, c1 = ref_cuts[k], ref_cuts[k + 1], cur_cuts[k], cur_cuts[k + 1]
+        if r0 == r1 and c0 == c1:
+            continue
+        both = np.concatenate([ref[r0:r1], cur[c0:c1]])
+        order = np.argsort(both, kind="stable")
+        is_current = order >= (r1 - r0)
+        cur_count = c0 + np.cumsum(is_current, dtype=np.int64)
+        ref_count = r0 + np.cumsum(~is_current, dtype=np.int64)
+        values = both[order]
+        if r1 < n_ref or c1 < n_cur:  # the next value, for the last delta of the block
+            following = min(ref[r1] if r1 < n_ref else np.inf, cur[c1] if c1 < n_cur else np.inf)
+            values = np.append(values, following)
+        yield values, ref_count / n_ref, cur_count / n_cur
 
 
 def _cdf_distance(pair: ColumnPair, power: int) -> float:
@@ -231,32 +260,62 @@ def z_test(pair: ColumnPair) -> float:
 _NUM: frozenset[ColumnType] = frozenset({"numerical"})
 _CAT: frozenset[ColumnType] = frozenset({"categorical"})
 _BOTH: frozenset[ColumnType] = frozenset({"numerical", "categorical"})
-_LE, _LT, _GE, _GT = operator.le, operator.lt, operator.ge, operator.gt
+_P: ScoreKind = "p_value"
+_D: ScoreKind = "distance"
+_SMALL, _LARGE = True, False
 
 METHODS: dict[str, Method] = {
     m.name: m
     for m in (
-        Method("ks", _NUM, 0.05, _LE, ks),
-        Method("chisquare", _CAT, 0.05, _LT, chisquare),
-        Method("z", _CAT, 0.05, _LT, z_test),
-        Method("wasserstein", _NUM, 0.1, _GE, wasserstein),
-        Method("jensenshannon", _BOTH, 0.1, _GE, jensenshannon),
-        Method("psi", _BOTH, 0.1, _GE, psi),
-        Method("kl_div", _BOTH, 0.1, _GE, kl_div),
-        Method("ed", _NUM, 0.1, _GT, energy_distance),
-        Method("t_test", _NUM, 0.05, _LT, t_test),
-        Method("mannw", _NUM, 0.05, _LT, mann_whitney),
-        Method("anderson", _NUM, 0.1, _LT, anderson),
-        Method("g_test", _CAT, 0.1, _LT, g_test),
+        Method("ks", "K-S p_value", _NUM, _P, 0.05, ks, inclusive=True,
+               default_when=(DefaultCase(_SMALL, _NUM, more_than=5),)),
+        Method("chisquare", "chi-square p_value", _CAT, _P, 0.05, chisquare,
+               default_when=(DefaultCase(_SMALL, _BOTH, more_than=2),)),
+        Method("z", "Z-test p_value", _CAT, _P, 0.05, z_test, default_when=(DefaultCase(_SMALL, _BOTH),)),
+        Method("wasserstein", "Wasserstein distance (normed)", _NUM, _D, 0.1, wasserstein, inclusive=True,
+               default_when=(DefaultCase(_LARGE, _NUM, more_than=5),)),
+        Method("jensenshannon", "Jensen-Shannon distance", _BOTH, _D, 0.1, jensenshannon, inclusive=True,
+               default_when=(DefaultCase(_LARGE, _BOTH),)),
+        Method("psi", "PSI", _BOTH, _D, 0.1, psi, inclusive=True),
+        Method("kl_div", "Kullback-Leibler divergence", _BOTH, _D, 0.1, kl_div, inclusive=True),
+        Method("ed", "Energy-distance", _NUM, _D, 0.1, energy_distance),
+        Method("t_test", "t_test", _NUM, _P, 0.05, t_test),
+        Method("mannw", "Mann-Whitney U-rank test", _NUM, _P, 0.05, mann_whitney),
+        Method("anderson", "Anderson-Darling", _NUM, _P, 0.1, anderson),
+        Method("g_test", "g_test", _CAT, _P, 0.1, g_test),
         # Evidently's own implementation (randomised, data-dependent errors, or rarely used):
-        Method("hellinger", _BOTH, 0.1, _GE, None),
-        Method("fisher_exact", _CAT, 0.1, _LT, None),
-        Method("TVD", _CAT, 0.1, _LT, None),
-        Method("es", _NUM, 0.05, _LT, None),
-        Method("cramer_von_mises", _NUM, 0.1, _LT, None),
-        Method("empirical_mmd", _NUM, 0.1, _LT, None),
+        Method("hellinger", "Hellinger distance", _BOTH, _D, 0.1, None, inclusive=True),
+        Method("fisher_exact", "Fisher's Exact test", _CAT, _P, 0.1, None),
+        Method("TVD", "Total-Variation-Distance", _CAT, _P, 0.1, None),
+        Method("es", "Epps-Singleton", _NUM, _P, 0.05, None),
+        Method("cramer_von_mises", "Cramer-von Mises", _NUM, _P, 0.1, None),
+        Method("empirical_mmd", "empirical_mmd", _NUM, _P, 0.1, None),
     )
 }
+
+#: Evidently's display names (its snapshot's ``method``) -> method ids (what ``method=`` accepts)
+EVIDENTLY_NAMES: dict[str, str] = {m.evidently_name: m.name for m in METHODS.values()}
+
+
+def default_method(small_reference: bool, column_type: ColumnType, n_values: Callable[[int], bool]) -> Method:
+    """Evidently's default method: the matching :class:`DefaultCase` with the highest ``more_than``.
+
+    :param n_values: ``n_values(k)`` tells whether both sides together hold more than ``k`` values
+        (asked only for the cases that could match, so it can be computed lazily).
+    """
+    cases = sorted(
+        (
+            (case.more_than, method)
+            for method in METHODS.values()
+            for case in method.default_when
+            if case.small_reference == small_reference and column_type in case.column_types
+        ),
+        key=lambda item: -item[0],
+    )
+    for more_than, method in cases:
+        if more_than == 0 or n_values(more_than):
+            return method
+    raise AssertionError(f"no default drift method for a {column_type} column")  # the registry covers all
 
 
 def evidently_score(method: str, pair: ColumnPair, threshold: float) -> tuple[float, bool]:

@@ -52,6 +52,10 @@ class ColumnDrift:
     score: float | None  # p-value for tests, distance for distances; None when not computable
     threshold: float
     drifted: bool
+    #: reference vs current shares for the native report (not part of the result dict)
+    distribution: Any = dataclasses.field(default=None, compare=False, repr=False)
+    #: things worth a line in the task log (infinite values treated as missing...)
+    notes: tuple[str, ...] = dataclasses.field(default=(), compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {"method": self.method, "score": self.score, "threshold": self.threshold, "drifted": self.drifted}

@@ -1,65 +1,29 @@
-"""Per-column drift verdicts: the one seam every drift computation goes through. Airflow-free.
+"""Reading Evidently's own verdicts out of its JSON snapshot, and the dataset-drift rule. Airflow-free.
 
-:func:`compute_column_drift` returns one :class:`ColumnDrift` per compared column. Today the
-verdicts come from Evidently's own run (``drift/evidently.py``), read out of its JSON snapshot by
-:func:`verdicts_from_snapshot`, so they are Evidently's verdicts by construction: the method it picked
-(K-S / chi-square / Z for references of at most 1,000 rows, normed Wasserstein / Jensen-Shannon
-above), its threshold, its score and its drift decision (p-value below the threshold, or distance
-at or above it). A faster engine can replace the body of :func:`compute_column_drift` without
-touching the operator.
+The verdicts of a check come from the engine (:func:`airflow_mlmonitor.drift.engine.compute_column_drift`).
+:func:`verdicts_from_snapshot` interprets an Evidently 0.7 run (``Report.run(...).dict()``): the
+method it picked, its threshold, score and drift decision per column. The benchmark and the
+parity tests use it to hold the engine to Evidently's answers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from airflow_mlmonitor.drift.types import ColumnDrift, ColumnType, DriftOptions
-
-if TYPE_CHECKING:
-    import pandas as pd
+from airflow_mlmonitor.drift.methods import EVIDENTLY_NAMES
+from airflow_mlmonitor.drift.types import ColumnDrift, ColumnType
 
 #: Evidently's stat-test display names (what its snapshot reports for auto-picked methods) -> ids
-#: (what ``method=``/``num_method=``... accept). Kept equal to Evidently's registry by a test.
-METHOD_IDS: Mapping[str, str] = {
-    "Anderson-Darling": "anderson",
-    "chi-square p_value": "chisquare",
-    "Cramer-von Mises": "cramer_von_mises",
-    "Energy-distance": "ed",
-    "Epps-Singleton": "es",
-    "Fisher's Exact test": "fisher_exact",
-    "g_test": "g_test",
-    "Hellinger distance": "hellinger",
-    "Jensen-Shannon distance": "jensenshannon",
-    "Kullback-Leibler divergence": "kl_div",
-    "K-S p_value": "ks",
-    "Mann-Whitney U-rank test": "mannw",
-    "empirical_mmd": "empirical_mmd",
-    "PSI": "psi",
-    "t_test": "t_test",
-    "Total-Variation-Distance": "TVD",
-    "Wasserstein distance (normed)": "wasserstein",
-    "Z-test p_value": "z",
-}
+#: (what ``method=``/``num_method=``... accept), from the method registry. Kept equal to
+#: Evidently's registry by a test.
+METHOD_IDS: Mapping[str, str] = EVIDENTLY_NAMES
 _VALUE_DRIFT = "evidently:metric_v2:ValueDrift"
 
 
 def method_id(name: str) -> str:
     """Evidently's method id for a display name (ids and unknown names pass through)."""
     return METHOD_IDS.get(name, name)
-
-
-def compute_column_drift(
-    reference: pd.DataFrame,
-    current: pd.DataFrame,
-    options: DriftOptions,
-    column_types: Mapping[str, ColumnType],
-) -> list[ColumnDrift]:
-    """The drift verdict of every column of ``column_types``, in that order."""
-    from airflow_mlmonitor.drift.evidently import run_evidently
-
-    run = run_evidently(reference, current, options, column_types)
-    return verdicts_from_snapshot(run.snapshot, column_types)
 
 
 def verdicts_from_snapshot(

@@ -26,6 +26,7 @@ def test_drift_in_features_and_predictions_branches_to_retraining(dag_runner):
     dag = dag_runner.load_file(EXAMPLE, "example_drift_monitor")
     run = dag_runner.run(dag)
     assert ti_states(run) == {
+        "profile_training_features": "success",
         "feature_drift": "success",
         "prediction_drift": "success",
         "decide": "success",
@@ -43,3 +44,6 @@ def test_drift_in_features_and_predictions_branches_to_retraining(dag_runner):
     assert predictions["dataset_drift"] is True
     for result in (features, predictions):
         assert pathlib.Path(result["report_uri"].removeprefix("file://")).is_file()
+    profile = xcom_value(run, "profile_training_features")
+    assert profile["rows"] == 1500 and profile["columns"] == ["income", "age", "tenure_months", "plan", "region"]
+    assert features["metrics"]["reference_rows"] == 1500 and pathlib.Path(profile["profile_uri"]).is_file()

@@ -31,7 +31,7 @@ with DAG("{dag_id}", schedule=None, start_date=pendulum.datetime(2024, 1, 1)) as
     DriftReportOperator(task_id="stable", reference=DATA + "/reference.parquet", current=DATA + "/stable.csv",
                         outlets=[Asset("mlmonitor://drift/features")])
     DriftReportOperator(task_id="drift_warn", reference=DATA + "/reference.parquet", current=current_shifted,
-                        outlets=[Asset("mlmonitor://drift/warned")])
+                        outlets=[Asset("mlmonitor://drift/warned")], report="evidently")
     DriftReportOperator(task_id="drift_fail", reference=DATA + "/reference.parquet",
                         current=DATA + "/shifted.parquet", on_failure="fail")
     DriftReportOperator(task_id="drift_skip", reference=DATA + "/reference.parquet",

@@ -26,11 +26,12 @@ DATA = {data!r}
 
 with DAG("{dag_id}", schedule=None, start_date=pendulum.datetime(2024, 1, 1)) as dag:
     DriftReportOperator(task_id="sampled", reference=DATA + "/reference.parquet", current=DATA + "/current.parquet",
-                        report_sample_size=400)
+                        report_sample_size=400, report="evidently")
     DriftReportOperator(task_id="sampled_frames", reference=lambda: pd.read_parquet(DATA + "/reference.parquet"),
-                        current=DATA + "/current.csv", report_sample_size=400)
+                        current=DATA + "/current.csv", report_sample_size=400, report="evidently")
     DriftReportOperator(task_id="full", reference="file://" + DATA + "/reference.parquet",
-                        current=DATA + "/current.parquet", report_sample_size=None, method="psi")
+                        current=DATA + "/current.parquet", report_sample_size=None, method="psi",
+                        report="evidently")
 '''
 
 

@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 
 from airflow_mlmonitor.drift.columns import infer_column_type, plan_columns
-from airflow_mlmonitor.drift.evidently import clear, render_report
+from airflow_mlmonitor.drift.engine import compute_column_drift
+from airflow_mlmonitor.drift.evidently import render_report
 from airflow_mlmonitor.drift.options import drift_options
-from airflow_mlmonitor.drift.verdicts import METHOD_IDS, compute_column_drift, dataset_drift, method_id
+from airflow_mlmonitor.drift.verdicts import METHOD_IDS, dataset_drift, method_id
 from airflow_mlmonitor.exceptions import InvalidInputError
 
 
@@ -60,7 +61,6 @@ def ours(reference: pd.DataFrame, current: pd.DataFrame, **params) -> tuple[dict
     options = drift_options(**params)
     plan = plan_columns(reference, current)
     verdicts = compute_column_drift(reference, current, options, plan.column_types)
-    clear()
     count, share, detected = dataset_drift(verdicts, options.drift_share)
     return {v.name: v.to_dict() for v in verdicts}, count, share, detected
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -141,3 +143,22 @@ def test_unnamed_columns_are_a_clear_error():
     numbers = pd.DataFrame(RNG.normal(size=(10, 2)))
     with pytest.raises(InvalidInputError, match="reference has column names that are not strings: \\[0, 1\\]"):
         plan_columns(numbers, numbers)
+
+
+def test_text_where_numbers_are_expected_shows_dtypes_values_and_the_fix():
+    ref = pd.DataFrame({"income": RNG.normal(50, 10, 40)})
+    cur = pd.DataFrame({"income": [f"{v:,.0f}" for v in RNG.normal(5000, 10, 39)] + ["n/a"]})
+    with pytest.raises(InvalidInputError) as err:
+        plan_columns(ref, cur)
+    message = str(err.value)
+    assert "Column 'income' is numeric on one side and text on the other" in message
+    assert re.search(r"reference dtype float64, current dtype (object|str)", message)
+    assert re.search(r"current values such as '[0-9],[0-9]{3}'", message)
+    assert "pd.to_numeric" in message and "categorical_columns" in message
+    assert plan_columns(ref, cur, categorical_columns=["income"]).column_types == {"income": "categorical"}
+
+
+def test_numerical_columns_on_text_shows_values():
+    ref = pd.DataFrame({"grade": ["a", "b"] * 10})
+    with pytest.raises(InvalidInputError, match=r"current dtype \w+, reference values such as 'a', 'b'\); cast it"):
+        plan_columns(ref, ref, numerical_columns=["grade"])

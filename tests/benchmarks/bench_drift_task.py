@@ -1,0 +1,261 @@
+"""The whole drift task under ``dag.test()`` next to Evidently's ``DataDriftPreset`` on the same files.
+
+Cases (parquet files, reference unshifted, current shifted):
+- ``1m``: 1,000,000 rows x 25 columns (20 numerical, 5 categorical): our task with the default
+  (native) report, then Evidently run directly (import, read, ``Report.run``, HTML), and the
+  verdicts and scores compared column by column (scores within 1e-6 relative);
+- ``10m``: 10,000,000 x 25, our task only (and Evidently with ``--evidently-10m``, capped by
+  ``--evidently-timeout``);
+- ``100m``: 100,000,000 x 2 numerical, our task only.
+Also timed: the column plan + engine alone (no Airflow, no report) on the same files.
+
+Each measurement runs in a fresh subprocess; "peak RSS" is that process's VmHWM (Airflow,
+imports and inputs included). "task s" is the task instance's duration recorded by Airflow.
+
+Run: ``make bench-drift`` or ``.venv/bin/python tests/benchmarks/bench_drift_task.py [--cases 1m 10m 100m]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+CASES = {"1m": (1_000_000, 20, 5), "10m": (10_000_000, 20, 5), "100m": (100_000_000, 2, 0)}
+DAG_ID = "bench_drift_task"
+DAG_SOURCE = """
+import pendulum
+from airflow.sdk import DAG
+from airflow_mlmonitor.operators.drift import DriftReportOperator
+
+with DAG({dag_id!r}, schedule=None, start_date=pendulum.datetime(2024, 1, 1)) as dag:
+    DriftReportOperator(task_id="drift", reference={reference!r}, current={current!r})
+"""
+
+
+def write_parquet(path: Path, rows: int, n_num: int, n_cat: int, shifted: bool, seed: int) -> None:
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    writer = None
+    step = 2_000_000
+    for start in range(0, rows, step):
+        n = min(step, rows - start)
+        rng = np.random.default_rng(seed * 1_000_003 + start)
+        data = {}
+        for i in range(n_num):
+            shift = 0.15 * (i % 2) if shifted else 0.0  # half the numerical columns move
+            data[f"num{i}"] = rng.normal(10 * i + shift * (1 + i), 1 + i, n)
+        for j in range(n_cat):
+            labels = np.array([f"c{j}_{k}" for k in range(4 + 3 * j)])
+            weights = np.linspace(1, 2 if shifted and j < 3 else 1, len(labels))
+            data[f"cat{j}"] = labels[rng.choice(len(labels), n, p=weights / weights.sum())]
+        table = pa.Table.from_pandas(pd.DataFrame(data), preserve_index=False)
+        writer = writer or pq.ParquetWriter(path, table.schema)
+        writer.write_table(table, row_group_size=500_000)
+    assert writer is not None
+    writer.close()
+
+
+def _peak_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+# ------------------------------------------------------------------------------ workers
+
+
+def worker_task(reference: str, current: str) -> dict:
+    """Our whole task under dag.test(): task duration, result, peak RSS, progress lines."""
+    import importlib.util
+    import logging
+
+    dags = Path(os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
+    path = dags / f"{DAG_ID}.py"
+    path.write_text(textwrap.dedent(DAG_SOURCE.format(dag_id=DAG_ID, reference=reference, current=current)))
+    progress: list[str] = []
+
+    class Grab(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            message = record.getMessage()
+            if message.startswith("drift:"):
+                progress.append(message)
+
+    logging.getLogger().addHandler(Grab())
+    spec = importlib.util.spec_from_file_location("bench_drift_dag", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    start = time.perf_counter()
+    run = module.dag.test()
+    wall = time.perf_counter() - start
+    (ti,) = [t for t in run.get_task_instances() if t.task_id == "drift"]
+    from tests.fixtures.airflow import xcom_value
+
+    result = xcom_value(run, "drift")
+    report = Path(str(result["report_uri"]).removeprefix("file://")) if result and result.get("report_uri") else None
+    return {
+        "state": str(ti.state), "task_seconds": ti.duration, "wall_seconds": wall, "peak_mb": _peak_mb(),
+        "columns": result["columns"] if result else {}, "report_bytes": report.stat().st_size if report else None,
+        "progress": progress[-3:], "evidently_imported": "evidently" in sys.modules,
+    }
+
+
+def worker_engine(reference: str, current: str) -> dict:
+    """Column plan + engine alone on the parquet files (no Airflow, no report)."""
+    import scipy.stats  # noqa: F401  (import cost is not what this row measures)
+
+    from airflow_mlmonitor.drift.columns import plan_columns
+    from airflow_mlmonitor.drift.engine import compute_column_drift
+    from airflow_mlmonitor.drift.parquet import ParquetColumns
+    from airflow_mlmonitor.drift.types import DriftOptions
+
+    start = time.perf_counter()
+    ref, cur = ParquetColumns(reference, name="reference"), ParquetColumns(current, name="current")
+    plan = plan_columns(ref, cur)
+    planned = time.perf_counter() - start
+    compute_column_drift(ref, cur, DriftOptions(), plan.column_types)
+    return {"plan_seconds": planned, "seconds": time.perf_counter() - start, "peak_mb": _peak_mb()}
+
+
+def worker_evidently(reference: str, current: str) -> dict:
+    """Evidently as a user runs it: import, read both files, DataDriftPreset, the HTML page."""
+    import resource
+    import warnings
+
+    limit = int(os.environ.get("BENCH_EVIDENTLY_MAX_GB", "0"))
+    if limit:
+        resource.setrlimit(resource.RLIMIT_AS, (limit << 30, limit << 30))
+    warnings.simplefilter("ignore")
+    start = time.perf_counter()
+    import pandas as pd
+    from evidently import Report
+    from evidently.presets import DataDriftPreset
+
+    from airflow_mlmonitor.drift.verdicts import method_id
+
+    ref, cur = pd.read_parquet(reference), pd.read_parquet(current)
+    snapshot = Report([DataDriftPreset()], include_tests=True).run(cur, ref)
+    html = snapshot.get_html_str(as_iframe=False)
+    seconds = time.perf_counter() - start
+    data = snapshot.dict()
+    status = {t["metric_config"]["metric_id"]: t["status"] for t in data["tests"]}
+    columns = {
+        m["config"]["column"]: {
+            "method": method_id(m["config"]["method"]), "score": float(m["value"]),
+            "threshold": m["config"]["threshold"], "drifted": status[m["id"]] == "FAIL",
+        }
+        for m in data["metrics"]
+        if m["config"]["type"].endswith("ValueDrift")
+    }
+    return {"seconds": seconds, "peak_mb": _peak_mb(), "columns": columns, "report_bytes": len(html.encode())}
+
+
+# ------------------------------------------------------------------------------ driver
+
+
+def measure(env: dict[str, str], mode: str, reference: str, current: str, timeout: float | None = None) -> dict:
+    try:
+        out = subprocess.run(
+            [sys.executable, __file__, "--worker", mode, reference, current],
+            capture_output=True, text=True, cwd=ROOT, env=env, timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        return {"error": f"did not finish within {timeout:.0f} s"}
+    if out.returncode:
+        tail = (out.stderr or out.stdout)[-1500:]
+        return {"error": f"exit {out.returncode}: {tail.strip().splitlines()[-1] if tail.strip() else ''}"}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def compare(ours: dict, theirs: dict) -> str:
+    if ours.keys() != theirs.keys():
+        return f"DIFFER (columns {sorted(set(ours) ^ set(theirs))})"
+    bad = [
+        c for c, t in theirs.items()
+        if ours[c]["method"] != t["method"] or ours[c]["drifted"] != t["drifted"]
+        or abs(ours[c]["score"] - t["score"]) > 1e-6 * abs(t["score"]) + 1e-300
+    ]
+    return "equal" if not bad else f"DIFFER {bad}"
+
+
+def airflow_env(home: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({
+        "AIRFLOW_HOME": str(home), "AIRFLOW__CORE__DAGS_FOLDER": str(home / "dags"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False", "AIRFLOW__MLMONITOR__REPORT_BASE_PATH": str(home / "reports"),
+        "PYTHONPATH": str(ROOT),
+    })
+    (home / "dags").mkdir(parents=True, exist_ok=True)
+    airflow = Path(sys.executable).with_name("airflow")
+    subprocess.run([str(airflow), "db", "migrate"], env=env, check=True, capture_output=True)
+    return env
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cases", nargs="*", default=list(CASES), choices=list(CASES))
+    parser.add_argument("--dir", help="folder for the generated files (default: a temporary folder)")
+    parser.add_argument("--evidently-10m", action="store_true", help="also try Evidently on 10M rows")
+    parser.add_argument("--evidently-timeout", type=float, default=900)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-drift-task-", dir=args.dir) as tmp:
+        folder = Path(tmp)
+        env = airflow_env(folder / "airflow")
+        lines = []
+        header = (f"{'case':<22}{'ours task s':>12}{'RSS MB':>8}{'plan+engine s':>14}{'RSS MB':>8}"
+                  f"{'Evidently s':>12}{'RSS MB':>8}{'ratio':>8}{'report KB':>10}  verdicts")
+        for case in args.cases:
+            rows, n_num, n_cat = CASES[case]
+            ref, cur = folder / f"ref-{case}.parquet", folder / f"cur-{case}.parquet"
+            started = time.perf_counter()
+            write_parquet(ref, rows, n_num, n_cat, shifted=False, seed=1)
+            write_parquet(cur, rows, n_num, n_cat, shifted=True, seed=2)
+            print(f"{case}: files written in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+            ours = measure(env, "task", str(ref), str(cur))
+            engine = measure(env, "engine", str(ref), str(cur))
+            theirs: dict = {"error": "not run"}
+            if case == "1m" or (case == "10m" and args.evidently_10m):
+                theirs = measure(env, "evidently", str(ref), str(cur), timeout=args.evidently_timeout)
+            print(json.dumps({"case": case, "ours": {k: v for k, v in ours.items() if k != "columns"},
+                              "engine": engine, "evidently": {k: v for k, v in theirs.items() if k != "columns"}}),
+                  file=sys.stderr, flush=True)
+            label = f"{rows:,} x {n_num + n_cat}"
+            ours_s = ours.get("task_seconds")
+            ev_s = theirs.get("seconds")
+            lines.append(
+                f"{label:<22}{ours_s if ours_s is None else f'{ours_s:.1f}':>12}{ours.get('peak_mb', 0):>8.0f}"
+                f"{engine.get('seconds', float('nan')):>14.1f}{engine.get('peak_mb', 0):>8.0f}"
+                f"{'n/a' if ev_s is None else f'{ev_s:.1f}':>12}{theirs.get('peak_mb', 0):>8.0f}"
+                f"{(f'{ev_s / ours_s:.1f}x' if ev_s and ours_s else 'n/a'):>8}"
+                f"{(ours.get('report_bytes') or 0) / 1024:>10.0f}  "
+                + (compare(ours.get("columns", {}), theirs["columns"]) if "columns" in theirs
+                   else f"Evidently: {theirs.get('error')}")
+                + (f"; ours: {ours['error']}" if "error" in ours else "")
+            )
+            for path in (ref, cur):
+                path.unlink()
+        print(header)
+        print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--worker":
+        mode, reference, current = sys.argv[2:5]
+        worker = {"task": worker_task, "engine": worker_engine, "evidently": worker_evidently}[mode]
+        print(json.dumps(worker(reference, current), default=str))
+    else:
+        main()

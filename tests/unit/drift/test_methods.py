@@ -1,0 +1,45 @@
+"""The method registry is data: score kind, default threshold, verdict rule, Evidently's defaults."""
+
+from __future__ import annotations
+
+import pytest
+
+from airflow_mlmonitor.drift.methods import EVIDENTLY_NAMES, METHODS, default_method
+
+
+def values_more_than(n_values: int):
+    return lambda k: n_values > k
+
+
+@pytest.mark.parametrize(
+    ("small", "column_type", "n_values", "expected"),
+    [
+        (True, "numerical", 6, "ks"),
+        (True, "numerical", 5, "chisquare"),
+        (True, "numerical", 3, "chisquare"),
+        (True, "numerical", 2, "z"),
+        (True, "categorical", 30, "chisquare"),
+        (True, "categorical", 2, "z"),
+        (False, "numerical", 6, "wasserstein"),
+        (False, "numerical", 5, "jensenshannon"),
+        (False, "categorical", 100, "jensenshannon"),
+        (False, "categorical", 1, "jensenshannon"),
+    ],
+)
+def test_evidentlys_default_methods_come_from_the_registry(small, column_type, n_values, expected):
+    assert default_method(small, column_type, values_more_than(n_values)).name == expected
+
+
+def test_verdict_rules_follow_the_kind_of_score():
+    ks, chisquare, wasserstein, ed = (METHODS[m] for m in ("ks", "chisquare", "wasserstein", "ed"))
+    assert ks.score == chisquare.score == "p_value" and wasserstein.score == ed.score == "distance"
+    assert ks.drifted(0.05, 0.05) and not chisquare.drifted(0.05, 0.05) and chisquare.drifted(0.049, 0.05)
+    assert wasserstein.drifted(0.1, 0.1) and not ed.drifted(0.1, 0.1) and ed.drifted(0.11, 0.1)
+
+
+def test_every_method_has_a_threshold_and_a_unique_evidently_name():
+    assert len(EVIDENTLY_NAMES) == len(METHODS)
+    assert all(m.default_threshold in (0.05, 0.1) and m.column_types for m in METHODS.values())
+    assert {m.name for m in METHODS.values() if m.kernel is None} == {
+        "hellinger", "fisher_exact", "TVD", "es", "cramer_von_mises", "empirical_mmd"
+    }
