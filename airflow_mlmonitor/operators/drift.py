@@ -102,7 +102,13 @@ class DriftReportOperator(BaseCheckOperator):
     :param chunk_by: a row count, or a duration (``"7d"``) with ``time_column``: result ``chunks``.
     :param time_column: the timestamp column for ``chunk_by``.
     :param multivariate_method: ``"domain_classifier"`` or ``"pca_reconstruction"``: result
-        ``multivariate``; ``multivariate_threshold`` overrides its default threshold.
+        ``multivariate``.
+    :param multivariate_threshold: overrides the multivariate method's default threshold (ROC AUC
+        0.55 for the domain classifier).
+    :param statsd_conn_id: StatsD connection for ``drift.share``, ``drift.drifted_columns`` and
+        ``drift.detected``.
+    :param retry_on_failure: with ``on_failure="fail"``, retry per ``retries`` instead of failing at
+        once with ``AirflowFailException``.
     """
 
     default_on_failure = "warn"
@@ -169,9 +175,14 @@ class DriftReportOperator(BaseCheckOperator):
         time_column: str | None = None,
         multivariate_method: str | None = None,
         multivariate_threshold: float | None = None,
+        on_failure: str = "warn",
+        statsd_conn_id: str = "statsd_default",
+        retry_on_failure: bool = False,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
+        super().__init__(
+            on_failure=on_failure, statsd_conn_id=statsd_conn_id, retry_on_failure=retry_on_failure, **kwargs
+        )
         if report not in REPORTS:
             from airflow_mlmonitor.exceptions import InvalidInputError
 

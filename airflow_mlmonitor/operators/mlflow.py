@@ -97,9 +97,6 @@ class MLflowModelComparisonOperator(BaseCheckOperator):
     A baseline alias that is not set counts as "no baseline" only when the model has no aliases
     yet, or it is ``promote_to_alias``; any other missing alias fails naming the existing ones.
 
-    Also takes the check operators' ``on_failure`` (what a rejection does to the task; here
-    ``"skip"`` by default, so a downstream promotion is skipped too) and ``statsd_conn_id``.
-
     :param model_name: registered model name.
     :param candidate: ``"7"``, ``"@challenger"``, ``"latest"`` or ``"run:<run_id>"``.
     :param baseline: reference of the model to beat (default ``"@champion"``).
@@ -114,6 +111,11 @@ class MLflowModelComparisonOperator(BaseCheckOperator):
     :param include_rolled_back: allow a version tagged ``mlmonitor.rolled_back_at`` as candidate or
         baseline (``"latest"`` skips them otherwise).
     :param mlflow_conn_id: the ``mlflow`` connection.
+    :param on_failure: what a rejection does to the task: ``"skip"`` (default, so a downstream
+        promotion is skipped too), ``"warn"`` or ``"fail"``.
+    :param statsd_conn_id: StatsD connection for ``model.rejection`` and ``model.metric_delta``.
+    :param retry_on_failure: with ``on_failure="fail"``, retry per ``retries`` instead of failing at
+        once with ``AirflowFailException``.
     """
 
     default_on_failure = "skip"
@@ -131,9 +133,14 @@ class MLflowModelComparisonOperator(BaseCheckOperator):
         previous_alias: str | None = "previous_champion",
         include_rolled_back: bool = False,
         mlflow_conn_id: str = "mlflow_default",
+        on_failure: str = "skip",
+        statsd_conn_id: str = "statsd_default",
+        retry_on_failure: bool = False,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
+        super().__init__(
+            on_failure=on_failure, statsd_conn_id=statsd_conn_id, retry_on_failure=retry_on_failure, **kwargs
+        )
         self.model_name = model_name
         self.candidate = candidate
         self.rules = rules
