@@ -16,7 +16,7 @@ DEMO_ENV := AIRFLOW_HOME=$(DEMO_HOME)/airflow \
 # A file lists its ids as `DEMO_DAG_ID = "id"` or `DEMO_DAG_IDS = ("id1", "id2")`.
 DEMO_DAGS ?= $(shell grep -h -E '^DEMO_DAG_IDS? = ' example_dags/*.py 2>/dev/null | grep -o '"[^"]*"' | tr -d '"')
 
-.PHONY: install system-deps test test-unit lint docs demo ui stack stack-down bench bench-drift clean ci
+.PHONY: install system-deps test test-system test-unit lint docs demo ui stack stack-down bench bench-drift clean ci
 
 $(UV):
 	python3 -m venv $(CURDIR)/.uv && $(CURDIR)/.uv/bin/pip install --quiet uv
@@ -32,7 +32,11 @@ system-deps:
 	@bash .ci/system-deps.sh
 
 test: install system-deps
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not system"
+
+# The deployed topology (tests/system): starts its own `make stack` for the session (~15 min).
+test-system: install system-deps
+	$(BIN)/pytest tests/system
 
 test-unit: install
 	$(BIN)/pytest tests/unit

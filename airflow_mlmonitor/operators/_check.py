@@ -94,6 +94,16 @@ class BaseCheckOperator(CheckLineageMixin, BaseOperator):
 
         return as_source(getattr(self, field), conn_id=conn_id, name=field).fresh()
 
+    def load(self, field: str, conn_id: str | None = None, *, columnar: bool = False) -> tuple[Source, Any]:
+        """Read the rendered data input ``field`` (inside a ``load`` trace span): the source and its
+        data, a DataFrame or (``columnar=True``) what the column-wise engines take. Empty is an error."""
+        source = self.source(field, conn_id)
+        with tracing.stage("load", input=field, source=source.describe()) as span:
+            data = source.columnar() if columnar else source.to_frame()
+            source.check_not_empty()
+            tracing.set_attributes(span, rows=len(data), columns=len(data.columns))
+        return source, data
+
     def check_options(self) -> None:
         """Validate and convert the rendered options of :attr:`option_spec` (in place)."""
         where = f"{type(self).__name__} {self.task_id!r}"

@@ -306,9 +306,7 @@ class DriftReportOperator(BaseCheckOperator):
 
     def _open(self, name: str) -> Any:
         """The input as the engines take it: a parquet column reader or a DataFrame."""
-        source = self.source(name, self.data_conn_id)
-        source.check_not_empty()
-        return source.columnar()
+        return self.load(name, self.data_conn_id, columnar=True)[1]
 
     def _options(self) -> Any:
         from airflow_mlmonitor.drift.options import drift_options

@@ -81,9 +81,7 @@ class DataQualityOperator(BaseCheckOperator):
 
         result_format = normalize_result_format(self.result_format)
         suite = prepare_suite(self.expectations, name=self.suite_name)  # bad config fails before loading data
-        data = self.source("data", self.data_conn_id)
-        frame = data.to_frame()
-        data.check_not_empty()
+        data, frame = self.load("data", self.data_conn_id)
         return run_quality_check(
             frame, suite, result_format=result_format, data_name=data.describe(), data_docs=self.data_docs,
             header=self.report_header(context),
