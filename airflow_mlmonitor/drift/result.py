@@ -50,6 +50,7 @@ def build_drift_result(
             "n_columns": len(verdicts),
             "reference_rows": reference_rows,
             "current_rows": current_rows,
+            "rows": current_rows,  # rows checked (the data-volume retraining trigger counts these)
         },
         details={
             "dataset_drift": detected,

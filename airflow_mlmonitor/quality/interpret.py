@@ -69,6 +69,7 @@ def to_check_result(outcome: QualityOutcome) -> CheckResult:
     }
     if outcome.row_count is not None:
         metrics["row_count"] = outcome.row_count
+        metrics["rows"] = outcome.row_count  # rows checked (the data-volume retraining trigger counts these)
     details = {
         "suite_name": outcome.suite_name,
         "failed_expectations": [item.to_failed_dict() for item in outcome.failed],

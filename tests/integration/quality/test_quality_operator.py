@@ -141,7 +141,7 @@ def test_passing_result_and_report(quality_run):
     result = xcom_value(quality_run, "passes")
     assert result["check"] == "data_quality" and result["passed"] is True and result["status"] == "passed"
     assert result["metrics"] == {"success_percent": 100.0, "evaluated_expectations": 4, "successful_expectations": 4,
-                                 "unsuccessful_expectations": 0, "row_count": ROWS}
+                                 "unsuccessful_expectations": 0, "row_count": ROWS, "rows": ROWS}
     assert result["failed_expectations"] == [] and result["suite_name"] == "customers"
     report = pathlib.Path(result["report_uri"].removeprefix("file://"))
     html = report.read_text()

@@ -29,6 +29,7 @@ def test_result_keys_are_json_native_and_drifted_columns_sorted():
         "n_columns": 3,
         "reference_rows": 500,
         "current_rows": 100,
+        "rows": 100,
     }
     assert data["columns"]["mid"] == {"method": "ks", "score": 0.9, "threshold": 0.05, "drifted": False}
     assert type(data["columns"]["zeta"]["score"]) is float

@@ -38,6 +38,7 @@ def test_metrics_follow_gx_statistics(failed_json):
         "successful_expectations": 1,
         "unsuccessful_expectations": 4,
         "row_count": 1000,
+        "rows": 1000,
     }
     assert result.details["suite_name"] == "customers"
 
