@@ -16,7 +16,6 @@ when the share rule or the multivariate test fires, and ``dataset_drift_reasons`
 from __future__ import annotations
 
 import dataclasses
-import html
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -270,17 +269,12 @@ def _with_chart(artifacts: dict[str, Any], chunks: Sequence[ChunkDrift], drift_s
     page = artifacts.get("report.html")
     if not isinstance(page, str) or not chunks:
         return artifacts
-    rows = "".join(
-        f"<tr><td>{html.escape(str(c.start))}</td><td>{html.escape(str(c.end))}</td><td>{c.rows}</td>"
-        f"<td>{c.drift_share:.0%}</td><td>{html.escape(', '.join(c.drifted_columns))}</td></tr>"
-        for c in chunks
-    )
-    section = (
-        '<section id="mlmonitor-chunks" style="font-family:sans-serif;margin:8px">'
-        f"<h3>Drift over chunks</h3>{chunks_svg(chunks, drift_share)}"
-        "<table><tr><th>start</th><th>end</th><th>rows</th><th>drift share</th><th>drifted columns</th></tr>"
-        f"{rows}</table></section>"
-    )
+    from markupsafe import Markup
+
+    from airflow_mlmonitor import html as templates
+
+    svg = Markup(chunks_svg(chunks, drift_share))  # rendered (and escaped) by its own template
+    section = templates.render("airflow_mlmonitor.drift", "chunks_section.html.j2", svg=svg, chunks=chunks)
     marker = page.lower().find("<body")
     end = page.find(">", marker) + 1 if marker >= 0 else 0
     return {**artifacts, "report.html": page[:end] + section + page[end:]}

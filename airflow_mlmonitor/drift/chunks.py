@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import html
 import itertools
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
@@ -143,23 +142,18 @@ def chunks_svg(chunks: Sequence[ChunkDrift], drift_share: float, width: int = 64
     """A self-contained inline SVG of drift share over chunks, with the ``drift_share`` line."""
     if not chunks:
         return ""
+    from airflow_mlmonitor import html as templates
+
     pad, step = 28, (width - 2 * 28) / max(len(chunks), 1)
     bars = []
     for i, chunk in enumerate(chunks):
         bar = chunk.drift_share * (height - 2 * pad)
-        colour = "#d9534f" if chunk.dataset_drift else "#5b8def"
-        label = html.escape(f"{chunk.start} .. {chunk.end}: {chunk.drift_share:.0%} drifted, {chunk.rows} rows")
-        bars.append(
-            f'<rect x="{pad + i * step + 1:.1f}" y="{height - pad - bar:.1f}" width="{max(step - 2, 1):.1f}" '
-            f'height="{bar:.1f}" fill="{colour}"><title>{label}</title></rect>'
-        )
+        bars.append({
+            "x": pad + i * step + 1, "y": height - pad - bar, "width": max(step - 2, 1), "height": bar,
+            "colour": "#d9534f" if chunk.dataset_drift else "#5b8def",
+            "label": f"{chunk.start} .. {chunk.end}: {chunk.drift_share:.0%} drifted, {chunk.rows} rows",
+        })
     line_y = height - pad - drift_share * (height - 2 * pad)
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
-        'aria-label="Drift share per chunk">'
-        f'<text x="{pad}" y="16" font-family="sans-serif" font-size="12">Drift share per chunk</text>'
-        + "".join(bars)
-        + f'<line x1="{pad}" x2="{width - pad}" y1="{line_y:.1f}" y2="{line_y:.1f}" stroke="#333" '
-        'stroke-dasharray="4 3"><title>drift_share threshold</title></line>'
-        f'<line x1="{pad}" x2="{width - pad}" y1="{height - pad}" y2="{height - pad}" stroke="#999"/></svg>'
-    )
+    return templates.render(
+        "airflow_mlmonitor.drift", "chunks.svg.j2", width=width, height=height, pad=pad, bars=bars, line_y=line_y
+    ).strip()

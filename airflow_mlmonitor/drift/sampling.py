@@ -7,7 +7,6 @@ built from a seeded uniform sample of at most ``report_sample_size`` rows per in
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -47,10 +46,9 @@ def sample_note(reference_rows: int, current_rows: int, report: tuple[int, int])
 
 def add_note(page: str, note: str) -> str:
     """Put ``note`` in a banner at the top of an HTML page."""
-    banner = (
-        '<div role="note" style="background:#fff4ce;border:1px solid #e0c060;padding:8px 12px;'
-        f'margin:8px;font-family:sans-serif;font-size:14px">{html.escape(note)}</div>'
-    )
+    from airflow_mlmonitor import html as templates
+
+    banner = templates.render("airflow_mlmonitor.drift", "note.html.j2", note=note).strip()
     match = _BODY.search(page)
     if match is None:
         return banner + page

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
-from html import escape
 from typing import Any
 
 from airflow_mlmonitor.telemetry import kinds
@@ -69,7 +68,10 @@ def _runs(count: int) -> str:
 
 
 def render_svg(series: Series) -> str:
-    """An accessible SVG line chart of ``series`` (title, axis bounds, one linked dot per run)."""
+    """An accessible SVG line chart of ``series`` (title, axis bounds, one linked dot per run), from
+    the Jinja2 template ``trend.svg`` (autoescaped): this function computes only the geometry."""
+    from airflow_mlmonitor import html
+
     values = [p.value for p in series.points]
     low, high = _bounds(values, series.y_range)
     plot_w, plot_h = WIDTH - _PAD_LEFT - _PAD_RIGHT, HEIGHT - _PAD_TOP - _PAD_BOTTOM
@@ -80,28 +82,15 @@ def render_svg(series: Series) -> str:
         return round(_PAD_LEFT + i * step, 1), round(y, 1)
 
     coords = [xy(i, v) for i, v in enumerate(values)]
-    title = escape(f"{series.dag_id}.{series.task_id}: {series.metric}")
-    parts = [
-        f'<svg class="trend" role="img" aria-label="{title}" viewBox="0 0 {WIDTH} {HEIGHT}" '
-        f'width="{WIDTH}" height="{HEIGHT}" xmlns="http://www.w3.org/2000/svg">',
-        f"<title>{title}</title>",
-        f'<text x="2" y="{_PAD_TOP + 8}" class="axis">{high:.4g}</text>',
-        f'<text x="2" y="{HEIGHT - _PAD_BOTTOM}" class="axis">{low:.4g}</text>',
-        f'<line x1="{_PAD_LEFT}" y1="{HEIGHT - _PAD_BOTTOM}" x2="{WIDTH - _PAD_RIGHT}" '
-        f'y2="{HEIGHT - _PAD_BOTTOM}" class="grid"/>',
+    points = [
+        {"x": x, "y": y, "href": p.href, "label": p.label, "colour": STATUS_COLOURS.get(p.status, "#555")}
+        for (x, y), p in zip(coords, series.points, strict=True)
     ]
-    if low < 0 < high:
-        zero = xy(0, 0.0)[1]
-        parts.append(f'<line x1="{_PAD_LEFT}" y1="{zero}" x2="{WIDTH - _PAD_RIGHT}" y2="{zero}" class="grid"/>')
-    parts.append(
-        '<polyline class="line" fill="none" points="' + " ".join(f"{x},{y}" for x, y in coords) + '"/>'
-    )
-    for (x, y), point in zip(coords, series.points, strict=True):
-        colour = STATUS_COLOURS.get(point.status, "#555")
-        parts.append(
-            f'<a href="{escape(point.href)}"><circle cx="{x}" cy="{y}" r="4" fill="{colour}">'
-            f"<title>{escape(point.label)}</title></circle></a>"
-        )
-    parts.append(f'<text x="{_PAD_LEFT}" y="{HEIGHT - 4}" class="axis">{_runs(len(values))}, oldest left</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+    return html.render(
+        "airflow_mlmonitor.plugins", "trend.svg",
+        title=f"{series.dag_id}.{series.task_id}: {series.metric}",
+        width=WIDTH, height=HEIGHT, left=_PAD_LEFT, right=WIDTH - _PAD_RIGHT,
+        top_label_y=_PAD_TOP + 8, bottom_y=HEIGHT - _PAD_BOTTOM, low=low, high=high,
+        zero_y=xy(0, 0.0)[1] if low < 0 < high else None,
+        polyline=" ".join(f"{x},{y}" for x, y in coords), points=points, runs=_runs(len(values)),
+    ).strip()

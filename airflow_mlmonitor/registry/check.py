@@ -7,7 +7,6 @@ and :func:`render_report` only interpret, so they are tested without MLflow.
 from __future__ import annotations
 
 import dataclasses
-import html
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -153,31 +152,16 @@ def comparison_result(outcome: ComparisonOutcome, promotion: Mapping[str, Any] |
 
 
 def _num(value: Any) -> str:
-    return "" if value is None else f"{value:.6g}" if isinstance(value, float) else html.escape(str(value))
+    """A number for the page: floats to 6 significant digits, None as nothing (escaped by the template)."""
+    return "" if value is None else f"{value:.6g}" if isinstance(value, float) else str(value)
 
 
 def render_report(result: CheckResult) -> str:
-    """A small self-contained HTML page of the comparison."""
+    """A small self-contained HTML page of the comparison (Jinja2 template, autoescaped)."""
+    from airflow_mlmonitor.html import environment
+
     d = result.details
-    rows = "".join(
-        f"<tr class={'pass' if r['passed'] else 'fail'}><td>{html.escape(r['metric'])}</td>"
-        f"<td>{_num(r['candidate'])}</td><td>{_num(r['baseline'])}</td><td>{_num(r['delta'])}</td>"
-        f"<td>{_num(r['relative_delta'])}</td><td>{'passed' if r['passed'] else 'FAILED'}</td>"
-        f"<td>{html.escape(r['reason'])}</td></tr>"
-        for r in d["rules"]
-    )
-    base = d["baseline"] or {}
-    return (
-        "<!doctype html><html><head><meta charset=utf-8><title>Model comparison</title><style>"
-        "body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse}"
-        "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}"
-        ".pass td:nth-child(6){color:#176a2c}.fail td:nth-child(6){color:#b00020;font-weight:bold}"
-        "</style></head><body>"
-        f"<h1>Model comparison: {html.escape(d['model_name'])}</h1>"
-        f"<p><b>Decision: {html.escape(d['decision'])}</b>. {html.escape(result.summary)}</p>"
-        f"<p>Candidate: version {_num(d['candidate']['version'])}, run {_num(d['candidate']['run_id'])}<br>"
-        f"Baseline: version {_num(base.get('version'))}, run {_num(base.get('run_id'))}</p>"
-        "<table><tr><th>Metric</th><th>Candidate</th><th>Baseline</th><th>Delta</th>"
-        "<th>Relative delta</th><th>Verdict</th><th>Why</th></tr>"
-        f"{rows}</table></body></html>"
-    )
+    env = environment("airflow_mlmonitor.registry")
+    env.filters.setdefault("num", _num)
+    page = env.get_template("comparison.html").render(d=d, base=d["baseline"] or {}, summary=result.summary)
+    return str(page)

@@ -10,17 +10,16 @@ import contextlib
 import errno
 import json
 import os
-import re
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
 from airflow_mlmonitor.exceptions import ReportStoreError
 from airflow_mlmonitor.reports.keys import ReportKey, check_file_name
+from airflow_mlmonitor.sources.paths import is_url
 
 REPORT_FILE = "report.html"
 RESULT_FILE = "result.json"
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
@@ -54,7 +53,7 @@ class ReportStore:
             raise ReportStoreError("report_base_path is empty; set [mlmonitor] report_base_path.")
         self.base_path = str(base_path)
         self.conn_id = conn_id
-        self._local = not _URL.match(self.base_path) or self.base_path.startswith("file://")
+        self._local = not is_url(self.base_path) or self.base_path.startswith("file://")
         if self._local:
             local = self.base_path.removeprefix("file://")
             self._root: Any = os.path.realpath(os.path.expanduser(local))

@@ -113,3 +113,18 @@ def test_trigger_serializes_to_primitives():
     assert kwargs == {"model_name": "m", "newer_than": "@champion", "mlflow_conn_id": "mlflow_default",
                       "poke_interval": 5.0}
     assert MLflowModelVersionTrigger(**kwargs).serialize() == (path, kwargs)
+
+
+def test_comparison_report_is_a_template_that_escapes_every_value():
+    from airflow_mlmonitor.registry.check import ComparisonOutcome, comparison_result, render_report
+    from airflow_mlmonitor.registry.compare import compare, parse_rules
+    from airflow_mlmonitor.registry.refs import ResolvedModel
+
+    hostile = "<script>alert(1)</script>"
+    comp = compare(parse_rules([{"metric": hostile}]), {hostile: 0.8}, {hostile: 0.9})
+    outcome = ComparisonOutcome(hostile, ResolvedModel(hostile, "7", "r7"), ResolvedModel(hostile, "5", "r5"),
+                                "@champion", comp)
+    page = render_report(comparison_result(outcome))
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert '<tr class="fail"><td>&lt;script&gt;' in page and "FAILED" in page
+    assert "version 7, run r7" in page and "version 5, run r5" in page

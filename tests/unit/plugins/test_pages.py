@@ -44,7 +44,7 @@ def test_svg_chart_has_one_linked_dot_per_run_and_escapes_ids():
     svg = render_svg(series)
     assert svg.count("<circle") == 3 and svg.count("<a href=") == 3
     assert "<script>" not in svg and "&lt;script&gt;" in svg
-    assert 'href="/p?run=run_1&amp;x=&quot;y&quot;"' in svg
+    assert 'href="/p?run=run_1&amp;x=&#34;y&#34;"' in svg  # quotes escaped (Jinja writes &#34;)
     # drift share is drawn on a fixed 0..1 axis: a higher share is a higher dot (smaller y)
     ys = [float(y) for y in re.findall(r'<circle cx="[\d.]+" cy="([\d.]+)"', svg)]
     assert ys[0] > ys[1] > ys[2]
