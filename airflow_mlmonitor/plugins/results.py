@@ -8,6 +8,7 @@ the store. Reports of runs deleted from the metadata DB are not listed.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection, Iterator
 from typing import Any
 
@@ -15,6 +16,8 @@ from airflow_mlmonitor.exceptions import ReportStoreError
 from airflow_mlmonitor.reports.keys import ReportKey, report_url
 from airflow_mlmonitor.reports.store import ReportStore, ReportStoreUnavailableError
 from airflow_mlmonitor.results import fit_to_size
+
+log = logging.getLogger(__name__)
 
 MAX_LIMIT = 500
 _RUN_BATCH = 100
@@ -56,8 +59,12 @@ def _finished_at(keys: list[ReportKey]) -> dict[tuple[str, str, str, int], str |
         TaskInstance.run_id.in_({k.run_id for k in keys}),
         TaskInstance.task_id.in_({k.task_id for k in keys}),
     )
-    with create_session() as session:
-        rows = session.execute(stmt).all()
+    try:
+        with create_session() as session:
+            rows = session.execute(stmt).all()
+    except Exception as err:  # end dates are decoration: a metadata-DB error must not hide the results
+        log.warning("Could not read task end dates from the metadata DB (finished_at left empty): %s", err)
+        return {}
     return {(d, r, t, int(m)): (e.isoformat() if e else None) for d, r, t, m, e in rows}
 
 

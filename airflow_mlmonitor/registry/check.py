@@ -163,5 +163,7 @@ def render_report(result: CheckResult) -> str:
     d = result.details
     env = environment("airflow_mlmonitor.registry")
     env.filters.setdefault("num", _num)
-    page = env.get_template("comparison.html").render(d=d, base=d["baseline"] or {}, summary=result.summary)
+    page = env.get_template("comparison.html").render(
+        d=d, base=d["baseline"] or {"version": None, "run_id": None}, summary=result.summary
+    )
     return str(page)

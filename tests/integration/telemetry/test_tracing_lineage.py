@@ -144,16 +144,28 @@ RUNNER = textwrap.dedent('''
 
 @pytest.fixture(scope="module")
 def lineage_events(airflow_db, data_files, tmp_path_factory) -> list[dict]:
-    events_file = tmp_path_factory.mktemp("openlineage") / "events.jsonl"
-    runner = DagRunner()
-    dag_file = runner.dags_folder / "ol_checks_dag.py"
+    """One ``dag.test()`` with the OpenLineage provider enabled, in a subprocess with its OWN Airflow
+    home and SQLite metadata DB: the provider's listener forks on task events, and a forked child
+    closing an inherited SQLite connection can corrupt the parent's database (SQLite's documented
+    fork hazard), which broke later tests sharing the session DB."""
+    home = tmp_path_factory.mktemp("openlineage-home")
+    events_file = home / "events.jsonl"
+    dags = home / "dags"
+    dags.mkdir()
+    dag_file = dags / "ol_checks_dag.py"
     dag_file.write_text(dag_source("ol_checks", data_files))
     env = {**os.environ,
+           "AIRFLOW_HOME": str(home),
+           "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
+           "AIRFLOW__MLMONITOR__REPORT_BASE_PATH": str(home / "reports"),
            "AIRFLOW__OPENLINEAGE__TRANSPORT": json.dumps({"type": "file", "log_file_path": str(events_file),
                                                           "append": True}),
            "AIRFLOW__OPENLINEAGE__NAMESPACE": "mlmonitor-tests",
            "AIRFLOW__OPENLINEAGE__DISABLED": "False",
            "PYTHONPATH": str(REPO)}
+    airflow = pathlib.Path(sys.executable).with_name("airflow")
+    migrate = subprocess.run([str(airflow), "db", "migrate"], capture_output=True, text=True, timeout=600, env=env)
+    assert migrate.returncode == 0, migrate.stdout[-3000:] + migrate.stderr[-3000:]
     proc = subprocess.run([sys.executable, "-c", RUNNER, str(dag_file)], capture_output=True, text=True,
                           timeout=600, env=env, cwd=REPO)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]

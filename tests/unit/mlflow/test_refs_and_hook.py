@@ -128,3 +128,14 @@ def test_comparison_report_is_a_template_that_escapes_every_value():
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert '<tr class="fail"><td>&lt;script&gt;' in page and "FAILED" in page
     assert "version 7, run r7" in page and "version 5, run r5" in page
+
+
+def test_comparison_report_without_a_baseline_renders():
+    from airflow_mlmonitor.registry.check import ComparisonOutcome, comparison_result, render_report
+    from airflow_mlmonitor.registry.compare import compare, parse_rules
+    from airflow_mlmonitor.registry.refs import ResolvedModel
+
+    comp = compare(parse_rules([{"metric": "acc", "threshold": 0.5}]), {"acc": 0.9}, None)
+    outcome = ComparisonOutcome("churn", ResolvedModel("churn", "1", "r1"), None, "@champion", comp)
+    page = render_report(comparison_result(outcome))
+    assert "Candidate: version 1, run r1" in page and "Baseline: version , run " in page
