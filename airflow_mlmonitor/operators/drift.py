@@ -45,9 +45,9 @@ def _open_profile(uri: Any, conn_id: str | None) -> ReferenceProfile:
     import os
 
     from airflow_mlmonitor.drift.profile import ReferenceProfile
-    from airflow_mlmonitor.sources.paths import is_url
+    from airflow_mlmonitor.sources.paths import is_local_path
 
-    if isinstance(uri, (str, os.PathLike)) and conn_id is None and not is_url(uri):
+    if conn_id is None and is_local_path(uri):
         local = os.path.expanduser(os.fspath(uri))
         return ReferenceProfile(lambda: open(local, "rb"), str(uri))
     path = _storage_path(uri, conn_id)
@@ -378,13 +378,13 @@ class DriftProfileOperator(BaseOperator):
 
         from airflow_mlmonitor.drift.engine import FrameColumns
         from airflow_mlmonitor.drift.profile import write_profile
-        from airflow_mlmonitor.sources.paths import is_url
+        from airflow_mlmonitor.sources.paths import is_local_path
 
         data = _open_input(self.reference, self.data_conn_id, "reference")
         source = data if hasattr(data, "column") else _FrameSource(FrameColumns(data, side="reference"), data)
         conn_id = self.profile_conn_id or self.data_conn_id
         target = self.profile_path
-        if isinstance(target, (str, os.PathLike)) and conn_id is None and not is_url(target):
+        if conn_id is None and is_local_path(target):
             local = os.path.expanduser(os.fspath(target))
             os.makedirs(os.path.dirname(os.path.abspath(local)), exist_ok=True)
             uri = os.path.abspath(local)
