@@ -278,7 +278,7 @@ class DriftReportOperator(BaseCheckOperator):
             {**shown.to_dict(), "on_failure": self.on_failure},
             verdicts,
             options,
-            header=_header(context),
+            header=_header(self.report_header(context)),
             extra_options={
                 "reference": None if self.reference is None else describe(self.reference),
                 "reference_profile": self.reference_profile,
@@ -327,12 +327,11 @@ class DriftReportOperator(BaseCheckOperator):
         return f"{self.task_id}: {result.summary} (on_failure='fail')"
 
 
-def _header(context: Any) -> dict[str, Any]:
-    ti = context.get("ti") if hasattr(context, "get") else None
-    if ti is None:
-        return {}
+def _header(ids: Mapping[str, Any]) -> dict[str, Any]:
+    """The native report's header labels from :meth:`BaseCheckOperator.report_header` (no map
+    index on a non-mapped task; nothing unknown)."""
     fields = (("DAG", "dag_id"), ("task", "task_id"), ("run", "run_id"), ("map index", "map_index"), ("try", "try_number"))
-    header = {label: getattr(ti, name, None) for label, name in fields}
+    header = {label: ids.get(name) for label, name in fields}
     if header.get("map index") in (None, -1):
         header.pop("map index", None)
     return {k: v for k, v in header.items() if v is not None}
