@@ -12,7 +12,7 @@ Bad inputs get an :class:`~airflow_mlmonitor.exceptions.InvalidInputError` namin
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from airflow_mlmonitor.drift.summary import ColumnSummary, kind_of, text_examples
@@ -39,27 +39,47 @@ class ColumnPlan:
 def infer_column_type(series: pd.Series) -> InferredType:
     """Evidently's type inference for one column (see the module docstring)."""
     dtype = series.dtype.name
-    if dtype.startswith("float"):
-        return "numerical"
-    if dtype.startswith("int"):  # Evidently checks this prefix only: uint/Int64 end up "unknown"
-        return "categorical" if series.nunique() <= INTEGER_CARDINALITY_LIMIT else "numerical"
-    if dtype in ("string", "str"):
-        return "text" if series.nunique() > series.count() * 0.5 else "categorical"
     if dtype == "object":
         values = series.dropna()
         if values.count() == 0:
             return "unknown"
         first, last = values.iloc[0], values.iloc[-1]
-        if isinstance(first, str) and isinstance(last, str):
-            return "text" if series.nunique() > series.count() * 0.5 else "categorical"
         if isinstance(first, (list, tuple)) and isinstance(last, (list, tuple)):
             return "list"
+    return infer_type(dtype, kind_of(series), int(series.count()), lambda: int(series.nunique()))
+
+
+def infer_type(dtype: str, kind: str, count: int, distinct: Callable[[], int]) -> InferredType:
+    """:func:`infer_column_type` from a column's facts: dtype name, kind (``text`` when the values
+    are strings), non-missing count and (called only when needed) the distinct count."""
+    if dtype.startswith("float"):
+        return "numerical"
+    if dtype.startswith("int"):  # Evidently checks this prefix only: uint/Int64 end up "unknown"
+        return "categorical" if distinct() <= INTEGER_CARDINALITY_LIMIT else "numerical"
+    if dtype in ("string", "str") or (dtype == "object" and kind == "text"):
+        return "text" if distinct() > count * 0.5 else "categorical"
+    if dtype == "object":  # mixed objects, or nothing but missing values
         return "unknown"
     if dtype in ("bool", "category"):
         return "categorical"
     if dtype.startswith("datetime"):
         return "datetime"
     return "unknown"
+
+
+def infer_type_of(summary: ColumnSummary) -> InferredType:
+    """:func:`infer_type` from a source's facts (``summary.distinct`` must be set for integer and
+    text columns)."""
+
+    def distinct() -> int:
+        if summary.distinct is None:
+            raise InvalidInputError(
+                f"{summary.side}: the facts of column {summary.name!r} (dtype {summary.dtype}) have no distinct "
+                "count, which type inference needs; list the column in numerical_columns or categorical_columns."
+            )
+        return summary.distinct
+
+    return infer_type(summary.dtype, summary.kind, summary.rows - summary.missing, distinct)
 
 
 def _as_list(value: str | Sequence[str] | None, name: str) -> list[str] | None:
@@ -81,10 +101,12 @@ def _check_presence(reference: Any, current: Any, wanted: list[str] | None) -> l
                 "(for example frame.columns = frame.columns.astype(str))."
             )
     ref_cols, cur_cols = list(reference.columns), list(current.columns)
-    ref_side: str = reference.describe() if hasattr(reference, "facts") else "reference"  # a profile names its file
+    # a source of facts (a profile, a SQL or Spark source) is named by what it reads
+    ref_side: str = reference.describe() if hasattr(reference, "facts") else "reference"
+    cur_side: str = current.describe() if hasattr(current, "facts") else "current"
     if wanted is not None:
         missing = [
-            f"{c!r} (missing in {' and '.join(s for s, cols in ((ref_side, ref_cols), ('current', cur_cols)) if c not in cols)})"
+            f"{c!r} (missing in {' and '.join(s for s, cols in ((ref_side, ref_cols), (cur_side, cur_cols)) if c not in cols)})"
             for c in wanted
             if c not in ref_cols or c not in cur_cols
         ]
@@ -95,12 +117,18 @@ def _check_presence(reference: Any, current: Any, wanted: list[str] | None) -> l
     only_cur = [c for c in cur_cols if c not in ref_cols]
     if only_ref or only_cur:
         raise InvalidInputError(
-            f"{ref_side} and current have different columns: "
-            f"only in {ref_side} {only_ref}, only in current {only_cur}. "
+            f"{ref_side} and {cur_side} have different columns: "
+            f"only in {ref_side} {only_ref}, only in {cur_side} {only_cur}. "
             "Pass `columns=[...]` to compare the shared ones"
-            + (", or rebuild the profile." if ref_side != "reference" else ".")
+            + (", or rebuild the profile." if _is_profile(reference) else ".")
         )
     return cur_cols
+
+
+def _is_profile(data: Any) -> bool:
+    from airflow_mlmonitor.drift.profile import ReferenceProfile
+
+    return isinstance(data, ReferenceProfile)
 
 
 def _check_type_lists(
@@ -115,21 +143,20 @@ def _check_type_lists(
             raise InvalidInputError(f"{name} names columns missing from reference or current: {absent}")
 
 
-def _column_type(series: pd.Series, name: str, *, explicit: bool) -> ColumnType | None:
+def _column_type(inferred: InferredType, facts: ColumnSummary, *, explicit: bool) -> ColumnType | None:
     """Evidently's inferred type of a ``current`` column, None when it is ignored (not tested)."""
-    inferred = infer_column_type(series)
     if inferred in ("numerical", "categorical"):
         return inferred  # type: ignore[return-value]
     if inferred == "text":
         raise InvalidInputError(
-            f"Column {name!r} looks like free text ({series.nunique()} distinct of "
-            f"{series.count()} values); Evidently would test it with a text classifier, which "
+            f"Column {facts.name!r} looks like free text ({facts.distinct} distinct of "
+            f"{facts.rows - facts.missing} values); Evidently would test it with a text classifier, which "
             "this operator does not run. List it in categorical_columns to compare value "
             "frequencies, or leave it out with columns=[...]."
         )
     if explicit:
         raise InvalidInputError(
-            f"Column {name!r} has type {inferred} (dtype {series.dtype}); drift is computed "
+            f"Column {facts.name!r} has type {inferred} (dtype {facts.dtype}); drift is computed "
             "for numerical and categorical columns. List it in numerical_columns or "
             "categorical_columns, or leave it out of `columns`."
         )
@@ -148,7 +175,10 @@ def plan_columns(
 
     Without ``columns``, every column must exist on both sides (as Evidently requires) and
     datetime/unknown-typed columns are ignored (as Evidently's ``DataDriftPreset`` does).
-    ``reference`` may be a reference profile (anything with ``columns`` and ``facts(name)``).
+    Either side may be a source of facts (anything with ``columns`` and ``facts(name)``: a
+    reference profile, a SQL or Spark source), whose :class:`ColumnSummary` facts are used instead
+    of reading the column; the current side's facts must then carry ``distinct`` for integer and
+    text columns.
     """
     wanted = _as_list(columns, "columns")
     numerical = _as_list(numerical_columns, "numerical_columns") or []
@@ -158,16 +188,22 @@ def plan_columns(
     ignored: dict[str, str] = {}
     notes: dict[str, list[str]] = {"reference": [], "current": []}
     for name in _check_presence(reference, current, wanted):
-        series = current[name]  # one read per column and side (parquet inputs are read column by column)
-        sides = {"reference": facts_of(reference, name, "reference"), "current": facts(series, name, "current")}
+        series = None if hasattr(current, "facts") else current[name]  # one read per column and side
+        # a source with facts computes them where the data lives (a SQL or Spark source)
+        current_facts = facts_of(current, name, "current") if series is None else facts(series, name, "current")
+        sides = {"reference": facts_of(reference, name, "reference"), "current": current_facts}
         if name not in categorical:
             check_kinds(sides["reference"], sides["current"], name)
+        column_type: ColumnType | None
         if name in numerical or name in categorical:
-            column_type: ColumnType | None = "numerical" if name in numerical else "categorical"
+            column_type = "numerical" if name in numerical else "categorical"
         else:
-            column_type = _column_type(series, name, explicit=wanted is not None)
+            inferred_type = infer_type_of(current_facts) if series is None else infer_column_type(series)
+            if inferred_type == "text" and series is not None:
+                current_facts.distinct = int(series.nunique())
+            column_type = _column_type(inferred_type, current_facts, explicit=wanted is not None)
         if column_type is None:
-            ignored[name] = f"{infer_column_type(series)} column (dtype {series.dtype}) is not drift-tested"
+            ignored[name] = f"{inferred_type} column (dtype {current_facts.dtype}) is not drift-tested"
             continue
         column_types[name] = column_type
         validate_column(sides["reference"], sides["current"], name, column_type)

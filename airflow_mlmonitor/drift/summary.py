@@ -51,6 +51,9 @@ class ColumnSummary:
     #: cleaned values in row order: only kept for methods whose answer depends on row order
     #: (Evidently's randomised permutation tests); None from a profile
     row_values: Any = None
+    #: distinct non-missing values, where a source computed it for type inference (integer and
+    #: text columns of a pushdown source's ``facts``); None when not known
+    distinct: int | None = None
 
     @property
     def usable(self) -> int:

@@ -11,7 +11,9 @@ from airflow_mlmonitor.sources.callables import CallableSource
 from airflow_mlmonitor.sources.convert import as_source
 from airflow_mlmonitor.sources.files import FileSource
 from airflow_mlmonitor.sources.paths import FORMATS, is_local_path, is_url, source_format
-from airflow_mlmonitor.sources.pushdown import SourceNotImplementedError, SparkSource, SqlSource
+from airflow_mlmonitor.sources.pushdown import SourceNotImplementedError
+from airflow_mlmonitor.sources.spark import SparkSource
+from airflow_mlmonitor.sources.sql import SqlSource
 
 __all__ = [
     "FORMATS",

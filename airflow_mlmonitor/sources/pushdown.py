@@ -1,9 +1,9 @@
-"""Sources whose work runs where the data is: a SQL database or Spark. Airflow-free.
+"""What the sources whose work runs where the data is (:mod:`.sql`, :mod:`.spark`) share.
 
-They are typed and templated now (``table``/``sql``/``schema``/``path`` render like any template
-field); reading them arrives with issue 17 (SQL pushdown) and issue 18 (Spark). Until then every
-data method raises :class:`SourceNotImplementedError` with that news, so a DAG using them parses,
-renders and fails clearly at execute time.
+A pushdown source is typed and templated (``table``/``sql``/``schema``/``path`` render like any
+template field) and never holds a whole input in the worker when it can avoid it. A kind that
+cannot read data yet raises :class:`SourceNotImplementedError` from every data method, so a DAG
+using it parses, renders and fails clearly at execute time.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ class SourceNotImplementedError(MLMonitorError, NotImplementedError):
     """A source kind that is declared but cannot read data yet."""
 
 
-def _exactly_one(kind: str, **given: Any) -> None:
+def exactly_one(kind: str, **given: Any) -> None:
     names = [name for name, value in given.items() if value not in (None, "")]
     if len(names) != 1:
         options = " or ".join(f"{name}=" for name in given)
@@ -30,7 +30,9 @@ def _exactly_one(kind: str, **given: Any) -> None:
         raise InvalidInputError(f"{kind}: give exactly one of {options} (got {got}).")
 
 
-class _PushdownSource(Source):
+class PushdownSource(Source):
+    """Shared behaviour of the pushdown sources: describe() from their fields, and the not-yet error."""
+
     issue: str = ""
     what: str = ""
 
@@ -63,69 +65,3 @@ class _PushdownSource(Source):
 
     def column(self, name: str) -> pd.Series:
         self._not_yet()
-
-
-class SqlSource(_PushdownSource):
-    """A table or query of any ``DbApiHook`` connection (``apache-airflow-providers-common-sql``);
-    the work is pushed down to the database.
-
-    :param conn_id: the database connection id (templated).
-    :param table: a table name (templated); give ``table`` or ``sql``, not both.
-    :param sql: a ``SELECT`` query (templated).
-    :param schema: the schema of ``table`` (templated).
-    """
-
-    template_fields = ("conn_id", "table", "sql", "schema")
-    issue = "issue 17"
-    what = "SQL pushdown"
-
-    def __init__(
-        self, conn_id: str, *, table: str | None = None, sql: str | None = None, schema: str | None = None,
-        name: str = "data",
-    ) -> None:
-        if not conn_id:
-            raise InvalidInputError("SqlSource: conn_id is required (a DbApiHook connection id).")
-        _exactly_one("SqlSource", table=table, sql=sql)
-        if schema and not table:
-            raise InvalidInputError("SqlSource: schema= applies to table=, not to sql=.")
-        self.conn_id = conn_id
-        self.table = table
-        self.sql = sql
-        self.schema = schema
-        self.name = name
-
-    def _fields(self) -> dict[str, Any]:
-        return {"conn_id": self.conn_id, "schema": self.schema, "table": self.table, "sql": self.sql}
-
-
-class SparkSource(_PushdownSource):
-    """A Spark table, path or query; the work runs on Spark and the worker collects summaries only.
-
-    :param table: a catalog table (templated); give exactly one of ``table``, ``path``, ``sql``.
-    :param path: files Spark reads with ``format`` (templated).
-    :param sql: a Spark SQL query (templated).
-    :param format: the format of ``path`` (``"parquet"``, ``"delta"``, ``"csv"``...).
-    :param conn_id: the Spark connection.
-    """
-
-    template_fields = ("table", "path", "sql", "format", "conn_id")
-    issue = "issue 18"
-    what = "Spark execution"
-
-    def __init__(
-        self, *, table: str | None = None, path: str | None = None, sql: str | None = None,
-        format: str = "parquet", conn_id: str = "spark_default", name: str = "data",
-    ) -> None:
-        _exactly_one("SparkSource", table=table, path=path, sql=sql)
-        self.table = table
-        self.path = path
-        self.sql = sql
-        self.format = format
-        self.conn_id = conn_id
-        self.name = name
-
-    def _fields(self) -> dict[str, Any]:
-        fields = {"table": self.table, "path": self.path, "sql": self.sql}
-        if self.path:
-            fields["format"] = self.format
-        return {**fields, "conn_id": self.conn_id}

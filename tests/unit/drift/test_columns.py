@@ -162,3 +162,66 @@ def test_numerical_columns_on_text_shows_values():
     ref = pd.DataFrame({"grade": ["a", "b"] * 10})
     with pytest.raises(InvalidInputError, match=r"current dtype \w+, reference values such as 'a', 'b'\); cast it"):
         plan_columns(ref, ref, numerical_columns=["grade"])
+
+
+class _Facts:
+    """A source that hands out facts instead of columns, as a SQL or Spark source does."""
+
+    def __init__(self, frame: pd.DataFrame, side: str, *, with_distinct: bool = True) -> None:
+        self.frame, self.side, self.with_distinct = frame, side, with_distinct
+        self.columns = list(frame.columns)
+
+    def describe(self) -> str:
+        return f"facts of {self.side}"
+
+    def facts(self, name: str):
+        from airflow_mlmonitor.drift.columns import facts
+
+        summary = facts(self.frame[name], name, self.side)
+        if self.with_distinct:
+            summary.distinct = int(self.frame[name].nunique())
+        return summary
+
+    def __getitem__(self, name: str):
+        raise AssertionError("a facts source must not be read column by column")
+
+
+def test_plan_from_facts_matches_plan_from_frames():
+    rng = np.random.default_rng(3)
+    n = 200
+    frame = pd.DataFrame({
+        "f": rng.normal(size=n),
+        "i_low": rng.integers(0, 5, n),
+        "i_high": rng.integers(0, 1000, n),
+        "s": rng.choice(["a", "b", "c"], n).astype(object),
+        "b": rng.random(n) > 0.5,
+        "t": pd.date_range("2024-01-01", periods=n, freq="h"),
+    })
+    frame.loc[::7, "f"] = np.nan
+    from_frames = plan_columns(frame, frame.copy())
+    from_facts = plan_columns(_Facts(frame, "reference"), _Facts(frame, "current"))
+    assert from_facts.column_types == from_frames.column_types
+    assert from_facts.ignored == from_frames.ignored
+    assert from_frames.column_types == {"f": "numerical", "i_low": "categorical", "i_high": "numerical",
+                                        "s": "categorical", "b": "categorical"}
+
+
+def test_facts_without_distinct_count_name_the_column():
+    frame = pd.DataFrame({"i": np.arange(50)})
+    with pytest.raises(InvalidInputError, match=r"column 'i' \(dtype int64\) have no distinct count"):
+        plan_columns(frame, _Facts(frame, "current", with_distinct=False))
+    plan = plan_columns(frame, _Facts(frame, "current", with_distinct=False), numerical_columns=["i"])
+    assert plan.column_types == {"i": "numerical"}
+
+
+def test_free_text_from_facts_is_a_clear_error():
+    frame = pd.DataFrame({"note": [f"text {i}" for i in range(40)]})
+    with pytest.raises(InvalidInputError, match=r"looks like free text \(40 distinct of 40 values\)"):
+        plan_columns(frame, _Facts(frame, "current"))
+
+
+def test_facts_sources_are_named_in_column_mismatches():
+    left, right = pd.DataFrame({"a": [1.0], "b": [2.0]}), pd.DataFrame({"a": [1.0]})
+    with pytest.raises(InvalidInputError, match=r"facts of reference and facts of current have different columns: "
+                       r"only in facts of reference \['b'\], only in facts of current \[\]\. Pass `columns=\[\.\.\.\]` to compare the shared ones\.$"):
+        plan_columns(_Facts(left, "reference"), _Facts(right, "current"))
