@@ -77,11 +77,14 @@ class DataQualityOperator(BaseCheckOperator):
 
     def run_check(self, context: Context) -> tuple[CheckResult, Artifacts]:
         from airflow_mlmonitor.quality.check import prepare_suite, run_quality_check
-        from airflow_mlmonitor.quality.validate import normalize_result_format
+        from airflow_mlmonitor.quality.validate import is_gx_source, normalize_result_format
 
         result_format = normalize_result_format(self.result_format)
         suite = prepare_suite(self.expectations, name=self.suite_name)  # bad config fails before loading data
-        data, frame = self.load("data", self.data_conn_id)
+        # a source that validates where its data lives (SQL, Spark: its columnar() is itself) is
+        # never loaded into the worker
+        in_place = is_gx_source(self.source("data", self.data_conn_id))
+        data, frame = self.load("data", self.data_conn_id, columnar=in_place)
         return run_quality_check(
             frame, suite, result_format=result_format, data_name=data.describe(), data_docs=self.data_docs,
             header=self.report_header(context),

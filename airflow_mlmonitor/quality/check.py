@@ -16,7 +16,12 @@ from airflow_mlmonitor.quality.interpret import interpret_validation, to_check_r
 from airflow_mlmonitor.quality.report import render_data_docs, render_report
 from airflow_mlmonitor.quality.suite import build_gx_suite, check_columns, load_suite
 from airflow_mlmonitor.quality.types import SuiteSpec
-from airflow_mlmonitor.quality.validate import normalize_result_format, quiet_gx_logs, run_validation
+from airflow_mlmonitor.quality.validate import (
+    is_gx_source,
+    normalize_result_format,
+    quiet_gx_logs,
+    run_validation,
+)
 from airflow_mlmonitor.results import CheckResult, to_native
 
 if TYPE_CHECKING:
@@ -39,7 +44,7 @@ def prepare_suite(expectations: Any, *, name: str = "mlmonitor") -> PreparedSuit
 
 
 def run_quality_check(
-    frame: pd.DataFrame,
+    frame: pd.DataFrame | Any,
     suite: PreparedSuite,
     *,
     result_format: str | Mapping[str, Any] = "SUMMARY",
@@ -49,6 +54,10 @@ def run_quality_check(
 ) -> tuple[CheckResult, dict[str, str]]:
     """Validate ``frame``; return the ``data_quality`` CheckResult and the files to store.
 
+    ``frame`` is a DataFrame, or a source that validates where its data lives (``gx_batch``, see
+    :func:`~airflow_mlmonitor.quality.validate.run_validation`) and has ``columns``, ``dtypes()``
+    and ``len()``; its rows are never loaded into the worker.
+
     Files: ``report.html`` (our page), ``validation_result.json`` (GX's full result) and, when
     ``data_docs``, ``data_docs.html`` (GX's rendering). A column named by an expectation but
     missing from the data, a text column compared with numbers, or an expectation GX cannot
@@ -56,7 +65,8 @@ def run_quality_check(
     """
     result_format = normalize_result_format(result_format)
     check_columns(suite.spec, frame.columns, data_name=data_name)
-    check_column_types(suite.spec, frame, data_name=data_name)
+    if not is_gx_source(frame):  # a pushdown source's types are the database's; GX reports mismatches
+        check_column_types(suite.spec, frame, data_name=data_name)
     validation = run_validation(frame, suite.gx_suite, result_format)
     raw = to_native(validation.to_json_dict())
     outcome = interpret_validation(raw, row_count=len(frame))

@@ -9,12 +9,9 @@ from __future__ import annotations
 import copy
 import logging
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from airflow_mlmonitor.exceptions import InvalidInputError
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 RESULT_FORMATS = ("BOOLEAN_ONLY", "BASIC", "SUMMARY", "COMPLETE")
 
@@ -56,21 +53,34 @@ def ephemeral_context() -> Any:
     return gx.get_context(project_config=config, mode="ephemeral")
 
 
-def run_validation(frame: pd.DataFrame, suite: Any, result_format: str | Mapping[str, Any] = "SUMMARY") -> Any:
-    """Validate ``frame`` against a ``gx.ExpectationSuite``; return GX's validation result object.
+def run_validation(data: Any, suite: Any, result_format: str | Mapping[str, Any] = "SUMMARY") -> Any:
+    """Validate ``data`` against a ``gx.ExpectationSuite``; return GX's validation result object.
 
-    Runs GX's production path, a ``ValidationDefinition`` over a whole-dataframe batch definition,
-    which fingerprints the frame once (``Batch.validate`` fetches the batch twice, hashing every
-    row twice).
+    ``data`` is a pandas DataFrame, or a source that validates where its data lives (a SQL or
+    Spark source): anything with ``gx_batch(context) -> (batch_definition, batch_parameters)``,
+    which adds its own GX datasource and asset to the ephemeral context.
+
+    Runs GX's production path, a ``ValidationDefinition`` over a whole-data batch definition, which
+    fingerprints a DataFrame once (``Batch.validate`` fetches the batch twice, hashing every row
+    twice).
     """
     import great_expectations as gx
 
     context = ephemeral_context()
-    asset = context.data_sources.add_pandas(name="mlmonitor").add_dataframe_asset(name="data")
-    batch_definition = asset.add_batch_definition_whole_dataframe("data")
+    if is_gx_source(data):
+        batch_definition, batch_parameters = data.gx_batch(context)
+    else:
+        asset = context.data_sources.add_pandas(name="mlmonitor").add_dataframe_asset(name="data")
+        batch_definition = asset.add_batch_definition_whole_dataframe("data")
+        batch_parameters = {"dataframe": data}
     expectations = [copy.copy(e) for e in suite.expectations]  # adding binds them to the suite
     suite = context.suites.add(gx.ExpectationSuite(name=suite.name, expectations=expectations))
     definition = context.validation_definitions.add(
         gx.ValidationDefinition(name="mlmonitor", data=batch_definition, suite=suite)
     )
-    return definition.run(batch_parameters={"dataframe": frame}, result_format=result_format)
+    return definition.run(batch_parameters=batch_parameters, result_format=result_format)
+
+
+def is_gx_source(data: Any) -> bool:
+    """Whether ``data`` validates where it lives (has ``gx_batch``) rather than as a DataFrame."""
+    return callable(getattr(data, "gx_batch", None))
