@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import pathlib
-import signal
 import subprocess
 import sys
 import time
@@ -21,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.fixtures.servers import free_port, wait_until_healthy
+from tests.fixtures.servers import ApiServer
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "example_dags" / "example_approval.py"
@@ -51,49 +50,13 @@ def test_example_is_not_in_the_unattended_demo():
     assert "DEMO_DAG_ID" not in EXAMPLE.read_text().replace("no\n``DEMO_DAG_ID``", "")
 
 
-class ApiServer:
-    """``airflow api-server`` (core API, SimpleAuthManager with one admin) on a free loopback port."""
-
-    def __init__(self, work: pathlib.Path) -> None:
-        passwords = work / "passwords.json"
-        passwords.write_text(json.dumps({"reviewer": PASSWORD}))
-        self.base = f"http://127.0.0.1:{free_port()}"
-        env = {
-            **os.environ,
-            "AIRFLOW__CORE__AUTH_MANAGER": "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "reviewer:admin",
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords),
-            "AIRFLOW__API__BASE_URL": self.base,
-            "AIRFLOW__API_AUTH__JWT_SECRET": "mlmonitor-hitl-test-secret-0123456789abcdef0123456789abcdef",
-        }
-        self.log = work / "api-server.log"
-        airflow = pathlib.Path(sys.executable).with_name("airflow")
-        port = self.base.rsplit(":", 1)[1]
-        cmd = [str(airflow), "api-server", "--apps", "core", "--host", "127.0.0.1", "--port", port, "--workers", "1"]
-        with self.log.open("wb") as out:
-            self.proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-
-    def client(self) -> httpx.Client:
-        wait_until_healthy(f"{self.base}/api/v2/monitor/health", self.proc, self.log, name="airflow api-server",
-                           timeout=180)
-        token = httpx.post(f"{self.base}/auth/token", json={"username": "reviewer", "password": PASSWORD}).json()
-        return httpx.Client(base_url=f"{self.base}/api/v2", timeout=30,
-                            headers={"Authorization": f"Bearer {token['access_token']}"})
-
-    def stop(self) -> None:
-        os.killpg(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def api(airflow_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
-    server = ApiServer(tmp_path_factory.mktemp("hitl-api"))
+    server = ApiServer(tmp_path_factory.mktemp("hitl-api"), user="reviewer", password=PASSWORD)
     try:
-        with server.client() as client:
+        server.wait_healthy()
+        headers = {"Authorization": f"Bearer {server.token()}"}
+        with httpx.Client(base_url=f"{server.base}/api/v2", timeout=30, headers=headers) as client:
             yield client
     finally:
         server.stop()

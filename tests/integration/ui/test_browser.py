@@ -7,13 +7,9 @@ Screenshots land in ``tests/artifacts/`` (gitignored; CI keeps them as artifacts
 
 from __future__ import annotations
 
-import json
 import os
 import pathlib
 import shutil
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
@@ -21,7 +17,7 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import expect
 
-from tests.fixtures.servers import free_port, wait_until_healthy
+from tests.fixtures.servers import ApiServer
 from tests.fixtures.ui import DRIFT_EXAMPLE_DAG, READABLE_DAG, UiRuns
 
 # usefixtures puts the server first, so it boots while `ui_runs` runs the DAGs.
@@ -47,49 +43,11 @@ if not os.path.exists(CHROMIUM) and not os.environ.get("CI"):
     )
 
 
-class ApiServer:
-    """A real ``airflow api-server`` process on a free loopback port (user ``admin``)."""
-
-    def __init__(self, work: pathlib.Path) -> None:
-        passwords = work / "passwords.json"
-        passwords.write_text(json.dumps({"admin": PASSWORD}))
-        port = free_port()
-        self.base = f"http://127.0.0.1:{port}"
-        env = {
-            **os.environ,
-            "AIRFLOW__CORE__AUTH_MANAGER": (
-                "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
-            ),
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "False",
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords),
-            "AIRFLOW__API__BASE_URL": self.base,
-            "AIRFLOW__API_AUTH__JWT_SECRET": "mlmonitor-browser-test-secret-0123456789abcdef0123456789abcdef",
-        }
-        self.log = work / "api-server.log"
-        airflow = pathlib.Path(sys.executable).with_name("airflow")
-        cmd = [str(airflow), "api-server", "--apps", "core", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
-        with self.log.open("wb") as out:
-            self.proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-
-    def wait_healthy(self) -> str:
-        wait_until_healthy(f"{self.base}/api/v2/monitor/health", self.proc, self.log, name="airflow api-server", timeout=180)
-        return self.base
-
-    def stop(self) -> None:
-        os.killpg(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=10)
-
-
 @pytest.fixture(scope="session")
 def api_server(airflow_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
     """Started before ``ui_runs`` runs the DAGs, so both slow starts overlap; wait with
     ``wait_healthy()``."""
-    server = ApiServer(tmp_path_factory.mktemp("api-server"))
+    server = ApiServer(tmp_path_factory.mktemp("api-server"), user="admin", password=PASSWORD)
     try:
         yield server
     finally:
