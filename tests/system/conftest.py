@@ -16,6 +16,9 @@ import pytest
 from tests.system.stack import REPO, Stack, read_env
 
 TERMINAL = {"success", "failed"}
+#: tests/integration/ui/auth.py: SimpleAuthManager whose GRANTS users read only the DAGs listed there
+SCOPED_AUTH_MANAGER = "tests.integration.ui.auth.DagScopedAuthManager"
+OUTSIDER = "outsider"
 
 
 class Airflow:
@@ -29,6 +32,15 @@ class Airflow:
         response = self.http.post("/auth/token", json={"username": env["AIRFLOW_USER"], "password": env["AIRFLOW_PASSWORD"]})
         response.raise_for_status()
         self.headers = {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+    def token_headers(self, user: str) -> dict[str, str] | None:
+        """A bearer header for another user of the stack, or None when the stack has no such user."""
+        passwords = json.loads((pathlib.Path(self.env["STACK_DIR"]) / "passwords.json").read_text())
+        if user not in passwords:
+            return None
+        response = self.http.post("/auth/token", json={"username": user, "password": passwords[user]})
+        response.raise_for_status()
+        return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
     def get(self, path: str, headers: dict[str, str] | None = None, **kwargs: Any) -> Any:
         return self.http.get(path, headers={**self.headers, **(headers or {})}, **kwargs)
@@ -107,7 +119,8 @@ def stack() -> Iterator[tuple[Stack, dict[str, str]]]:
         root = pathlib.Path(reuse)
         yield Stack(root), read_env(root / "env")
         return
-    stack = Stack(REPO / ".stack" / "system-tests")
+    # per-DAG permissions as a real deployment has them (FAB, Keycloak): "outsider" may read no DAG
+    stack = Stack(REPO / ".stack" / "system-tests", auth_manager=SCOPED_AUTH_MANAGER, viewers=(OUTSIDER,))
     started = time.monotonic()
     try:
         values = stack.up()

@@ -34,6 +34,7 @@ PG_BIN = pathlib.Path(os.environ.get("MLMONITOR_PG_BIN", "/usr/lib/postgresql/15
 BIN = pathlib.Path(sys.executable).parent
 BUCKET = "mlmonitor"
 USER = "admin"
+SIMPLE_AUTH_MANAGER = "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
 WORKERS = ("w1", "w2")
 #: Stop order: Airflow first (it holds DB connections), the services it uses last.
 STOP_ORDER = (
@@ -50,8 +51,14 @@ def free_port(kind: int = socket.SOCK_STREAM) -> int:
 
 
 class Stack:
-    def __init__(self, root: pathlib.Path) -> None:
+    """The deployment ``make stack`` starts. ``auth_manager`` (an import path) replaces
+    SimpleAuthManager, and ``viewers`` adds users with the viewer role (generated passwords in
+    ``passwords.json``), for tests of per-DAG permissions."""
+
+    def __init__(self, root: pathlib.Path, *, auth_manager: str | None = None, viewers: tuple[str, ...] = ()) -> None:
         self.root = root.resolve()
+        self.auth_manager = auth_manager or SIMPLE_AUTH_MANAGER
+        self.viewers = viewers
         self.pids = self.root / "pids"
         self.logs = self.root / "logs"
 
@@ -213,7 +220,8 @@ class Stack:
             "import os, socket\n\n\ndef hostname():\n"
             "    return os.environ.get('MLMONITOR_STACK_HOSTNAME') or socket.getfqdn()\n"
         )
-        (self.root / "passwords.json").write_text(json.dumps({USER: secrets.token_urlsafe(12)}))
+        users = (USER, *self.viewers)
+        (self.root / "passwords.json").write_text(json.dumps({user: secrets.token_urlsafe(12) for user in users}))
         return {
             "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"postgresql+psycopg2://{pg}/airflow",
@@ -226,8 +234,8 @@ class Stack:
             "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__CORE__HOSTNAME_CALLABLE": "mlmonitor_stack_host.hostname",
-            "AIRFLOW__CORE__AUTH_MANAGER": "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{USER}:admin",
+            "AIRFLOW__CORE__AUTH_MANAGER": self.auth_manager,
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": ",".join([f"{USER}:admin", *(f"{v}:viewer" for v in self.viewers)]),
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(self.root / "passwords.json"),
             "AIRFLOW__CORE__PARALLELISM": "16",
             "AIRFLOW__CORE__MAX_ACTIVE_RUNS_PER_DAG": "32",

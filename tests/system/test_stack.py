@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.system.conftest import S3, Airflow
+from tests.system.conftest import OUTSIDER, S3, Airflow
 
 EXAMPLES = ("example_drift_monitor", "example_quality_gate", "example_model_promotion", "mlmonitor_model_health")
 #: Started by the examples (retraining): unpaused so their runs do not wait forever.
@@ -52,6 +52,7 @@ def test_example_dags_run_on_celery_and_their_reports_are_served_from_s3(airflow
     for dag_id in (*EXAMPLES, *FOLLOWERS):
         airflow.wait_for_dag(dag_id)
     runs = {dag_id: airflow.trigger(dag_id) for dag_id in EXAMPLES}
+    outsider = airflow.token_headers(OUTSIDER)
     checked = 0
     stored_tasks: set[tuple[str, str, str]] = set()
     for dag_id, run_id in runs.items():
@@ -72,11 +73,18 @@ def test_example_dags_run_on_celery_and_their_reports_are_served_from_s3(airflow
                 assert page.content == s3.read(f"{prefix}report.html")
                 assert "sandbox allow-scripts" in page.headers["content-security-policy"]
                 assert airflow.http.get(_report_route(dag_id, run_id, task_id)).status_code == 401
+                if outsider is not None:  # a user who may not read this DAG: 403, and no report
+                    denied = airflow.http.get(_report_route(dag_id, run_id, task_id), headers=outsider)
+                    assert denied.status_code == 403, denied.text[:500]
+                    assert denied.content != page.content
                 checked += 1
             stored_tasks.add((dag_id, run_id, task_id))
         listed = airflow.ok("GET", "/mlmonitor/api/results", params={"dag_id": dag_id, "limit": 100})["results"]
         expected = {(d, r, t) for d, r, t in stored_tasks if d == dag_id}
         assert {(r["dag_id"], r["run_id"], r["task_id"]) for r in listed} >= expected, listed
+        if outsider is not None:  # results of DAGs a user may not read are not listed to them
+            hidden = airflow.http.get("/mlmonitor/api/results", params={"dag_id": dag_id}, headers=outsider)
+            assert hidden.status_code == 200 and hidden.json()["results"] == [], hidden.text[:500]
     assert checked >= 4
     hosts = set().union(*RAN_ON.values())
     assert hosts == {"mlmonitor-w1", "mlmonitor-w2"}, dict(RAN_ON)
