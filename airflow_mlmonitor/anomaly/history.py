@@ -28,7 +28,7 @@ def run_time(run_id: str) -> dt.datetime | None:
         stamp = dt.datetime.fromisoformat(match.group(0).replace("Z", "+00:00"))
     except ValueError:
         return None
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.timezone.utc)
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.UTC)
 
 
 def _file_time(store: Any, key: Any) -> dt.datetime | None:
@@ -38,7 +38,7 @@ def _file_time(store: Any, key: Any) -> dt.datetime | None:
     if not uri.startswith("file://"):
         return None
     try:
-        return dt.datetime.fromtimestamp(os.path.getmtime(uri.removeprefix("file://")), tz=dt.timezone.utc)
+        return dt.datetime.fromtimestamp(os.path.getmtime(uri.removeprefix("file://")), tz=dt.UTC)
     except OSError:
         return None
 

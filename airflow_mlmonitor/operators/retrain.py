@@ -116,7 +116,7 @@ class RetrainTriggerOperator(BaseOperator):
             self.log.info("Not triggering %s: %s", self.trigger_dag_id, outcome["reason"])
             return outcome
         key = COOLDOWN_VARIABLE_PREFIX + name
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         left = self._cooldown_left(ti, key, now)
         if left is not None:
             outcome["reason"] = f"in cooldown for {left} more ({key}); {outcome['reason']}"

@@ -159,7 +159,7 @@ def live_series(client: Any, version: MonitoredVersion, metric: str, window: int
 def _iso(millis: int) -> str:
     import datetime as dt
 
-    return dt.datetime.fromtimestamp(millis / 1000, tz=dt.timezone.utc).isoformat()
+    return dt.datetime.fromtimestamp(millis / 1000, tz=dt.UTC).isoformat()
 
 
 def log_evaluation(

@@ -60,7 +60,7 @@ def render_report(
         ``try_number``, ``on_failure``); the badge then shows the outcome after ``on_failure``.
     """
     header = dict(header or {})
-    when = (generated_at or dt.datetime.now(dt.timezone.utc)).strftime("%Y-%m-%d %H:%M:%S UTC")
+    when = (generated_at or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d %H:%M:%S UTC")
     rows = "n/a" if outcome.row_count is None else f"{outcome.row_count:,}"
     tiles = [
         ("Success percent", _pct(outcome.success_percent)),

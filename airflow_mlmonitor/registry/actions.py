@@ -82,7 +82,7 @@ class Rollback:
 
 
 def _now() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
 
 
 def read_history(client: Any, model_name: str, alias: str, model: Any = None) -> list[str]:

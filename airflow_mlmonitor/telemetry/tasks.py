@@ -36,11 +36,11 @@ def duration_ms(start: Any, end: Any = None) -> float | None:
     if not isinstance(start, dt.datetime):
         return None
     if not isinstance(end, dt.datetime):
-        end = dt.datetime.now(dt.timezone.utc)
+        end = dt.datetime.now(dt.UTC)
     if start.tzinfo is None:
-        start = start.replace(tzinfo=dt.timezone.utc)
+        start = start.replace(tzinfo=dt.UTC)
     if end.tzinfo is None:
-        end = end.replace(tzinfo=dt.timezone.utc)
+        end = end.replace(tzinfo=dt.UTC)
     return max(0.0, (end - start).total_seconds() * 1000)
 
 

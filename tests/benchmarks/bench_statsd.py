@@ -63,7 +63,7 @@ def main() -> None:
     conn("closed", "127.0.0.1", closed_port)
     reset_statsd_clients()
 
-    start = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
+    start = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
     ti = types.SimpleNamespace(dag_id="train_model", task_id="features.build", state="success",
                                start_date=start, end_date=start + dt.timedelta(seconds=3))
     context = {"ti": ti}

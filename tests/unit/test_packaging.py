@@ -5,7 +5,6 @@ the type marker, the license and the changelog. (The built wheel and mypy on a u
 from __future__ import annotations
 
 import re
-
 import tomllib
 
 from tests.conftest import REPO

@@ -98,7 +98,7 @@ def test_cooldown_record_of_a_run_that_never_started_is_ignored(dags):
     runner, monitor, target = dags
     runner.run(target)
     key = "mlmonitor.retrain.cooldown.ghost"
-    now = dt.datetime.now(dt.timezone.utc).isoformat()
+    now = dt.datetime.now(dt.UTC).isoformat()
     Variable.set(key, {"triggered_at": now, "dag_id": "retrain_target", "run_id": "never_created"}, serialize_json=True)
     run = runner.run(monitor, run_conf={"drift": "yes", "cooldown_key": "ghost"})
     assert xcom_value(run, "retrain")["triggered"] is True

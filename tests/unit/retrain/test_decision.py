@@ -41,7 +41,7 @@ def test_a_non_check_result_is_a_clear_error():
 
 
 def test_cooldown_window():
-    now = dt.datetime(2024, 1, 1, 12, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2024, 1, 1, 12, tzinfo=dt.UTC)
     state = CooldownState(now - dt.timedelta(minutes=30), "retrain", "r1")
     assert state.remaining(dt.timedelta(hours=1), now) == dt.timedelta(minutes=30)
     assert state.remaining(dt.timedelta(minutes=30), now) is None

@@ -100,7 +100,7 @@ def test_a_broken_client_never_raises(caplog):
     assert "socket exploded" in caplog.text
 
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def test_task_outcomes_and_duration_from_the_try():

@@ -73,7 +73,7 @@ def test_notifier_emits_task_metrics_and_never_raises(monkeypatch, receiver):
     from airflow_mlmonitor.notifications.statsd import send_statsd_metrics
 
     set_conn(monkeypatch, receiver.getsockname()[1])
-    start = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
+    start = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
     ti = types.SimpleNamespace(dag_id="d", task_id="t", state="up_for_retry", start_date=start,
                                end_date=start + dt.timedelta(milliseconds=250))
     send_statsd_metrics()({"ti": ti})
