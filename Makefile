@@ -16,7 +16,7 @@ DEMO_ENV := AIRFLOW_HOME=$(DEMO_HOME)/airflow \
 # A file lists its ids as `DEMO_DAG_ID = "id"` or `DEMO_DAG_IDS = ("id1", "id2")`.
 DEMO_DAGS ?= $(shell grep -h -E '^DEMO_DAG_IDS? = ' example_dags/*.py 2>/dev/null | grep -o '"[^"]*"' | tr -d '"')
 
-.PHONY: install system-deps test test-system test-unit lint docs demo ui stack stack-down bench bench-drift clean ci
+.PHONY: install system-deps test test-quick test-system test-unit lint docs demo ui stack stack-down bench bench-drift clean ci
 
 $(UV):
 	python3 -m venv $(CURDIR)/.uv && $(CURDIR)/.uv/bin/pip install --quiet uv
@@ -31,10 +31,16 @@ install: $(VENV)/.installed
 system-deps:
 	@bash .ci/system-deps.sh
 
+# The whole suite: every tier in one session, then the deployed topology (tests/system) in its own
+# session, which starts its own `make stack` (about 10 minutes more).
 test: install system-deps
 	$(BIN)/pytest -m "not system"
+	$(BIN)/pytest tests/system
 
-# The deployed topology (tests/system): starts its own `make stack` for the session (~15 min).
+# Every tier but tests/system (no stack): what to run while developing.
+test-quick: install system-deps
+	$(BIN)/pytest -m "not system"
+
 test-system: install system-deps
 	$(BIN)/pytest tests/system
 
