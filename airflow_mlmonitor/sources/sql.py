@@ -170,20 +170,19 @@ class SqlSource(PushdownSource):
 
     def summary(self, name: str, *, side: str, keep_rows: bool = False) -> ColumnSummary:
         """The column as the drift engine reads it: sorted finite values of a numeric column
-        (``GROUP BY v ORDER BY v`` streamed in blocks), exact value counts of any other column
-        (``GROUP BY v``). ``keep_rows`` cannot apply (a table has no row order): Evidently's own
+        as a :class:`~airflow_mlmonitor.drift.stream.SortedStream` (``GROUP BY v ORDER BY v`` read
+        from a server-side cursor in blocks; memory does not grow with the rows), exact value counts
+        of any other column (``GROUP BY v``). ``keep_rows`` cannot apply (a table has no row order): Evidently's own
         randomised tests see the values in sorted order, as with a reference profile."""
-        import numpy as np
-
+        from airflow_mlmonitor.drift.stream import from_blocks
         from airflow_mlmonitor.drift.summary import ColumnSummary
         from airflow_mlmonitor.sources.sqldb import sorted_counts, value_counts
 
         facts = self.facts(name, side=side)
         if facts.kind == "numeric":
-            blocks = list(sorted_counts(self._db, name, facts.dtype))
-            values = np.concatenate([np.repeat(v, c) for v, c in blocks]) if blocks else np.array([], facts.dtype)
-            return ColumnSummary.numeric(name, side, facts.dtype, values, missing=facts.missing,
-                                         infinite=facts.infinite)
+            stream = from_blocks(sorted_counts(self._db, name, facts.dtype), integer=facts.dtype == "int64")
+            return ColumnSummary.streamed(name, side, facts.dtype, stream, missing=facts.missing,
+                                          infinite=facts.infinite)
         keys, counts = value_counts(self._db, name)
         summary = ColumnSummary.counted(name, side, facts.dtype, facts.kind, _sorted_counts(keys, counts),
                                         missing=facts.missing, examples=facts.examples)
