@@ -126,3 +126,14 @@ def test_options_that_need_every_row_are_refused_before_the_work(pg, options, re
     with pytest.raises(InvalidInputError, match=rf"^{refused} not supported for SqlSource inputs yet "
                                                 r"\(SqlSource\(conn_id='mlmonitor_pg', table='orders'\)\)"):
         drift(reference=SqlSource(pg.conn_id, table="orders"), current=SqlSource(pg.conn_id, table="orders"), **options)
+
+
+def test_other_checks_read_the_rows_as_pandas_read_sql_does(pg):
+    source = SqlSource(pg.conn_id, sql="SELECT id, amount, segment FROM orders ORDER BY id")
+    frame = source.to_frame()
+    assert list(frame.columns) == ["id", "amount", "segment"] and len(frame) == 200
+    assert source.dtypes() == {"id": "int64", "amount": "float64", "segment": "object"}
+    assert {c: str(t) for c, t in frame.dtypes.items()} == {"id": "int64", "amount": "float64", "segment": "str"}
+    assert source.column("amount").tolist() == frame["amount"].tolist()
+    sample = source.sample_columns(["id", "segment"], 20, seed=7)
+    assert len(sample) == 20 and sample["id"].is_unique and sample.equals(source.sample_columns(["id", "segment"], 20, 7))
