@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from airflow_mlmonitor.drift.summary import ColumnSummary
-    from airflow_mlmonitor.sources.sqldb import RawFacts, Relation
+    from airflow_mlmonitor.sources.sqldb import Relation
+    from airflow_mlmonitor.sources.sqlread import RawFacts
 
 
 class SqlSource(PushdownSource):
@@ -48,8 +49,6 @@ class SqlSource(PushdownSource):
     """
 
     template_fields = ("conn_id", "table", "sql", "schema")
-    issue = "issue 17"
-    what = "SQL pushdown"
     #: drift options beyond Evidently that need every row in the worker (see ``drift.beyond``)
     refused_options = ("chunk_by", "min_effect")
 
@@ -99,13 +98,13 @@ class SqlSource(PushdownSource):
 
     @functools.cached_property
     def _facts(self) -> dict[str, RawFacts]:
-        from airflow_mlmonitor.sources.sqldb import column_facts
+        from airflow_mlmonitor.sources.sqlread import column_facts
 
         return column_facts(self._db)
 
     @functools.cached_property
     def _rows(self) -> int:
-        from airflow_mlmonitor.sources.sqldb import count_rows
+        from airflow_mlmonitor.sources.sqlread import count_rows
 
         if "_facts" in self.__dict__ and self._facts:
             return next(iter(self._facts.values())).rows
@@ -130,7 +129,7 @@ class SqlSource(PushdownSource):
         return list(names)
 
     def to_frame(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
-        from airflow_mlmonitor.sources.sqldb import read_frame
+        from airflow_mlmonitor.sources.sqlread import read_frame
 
         return read_frame(self._db, self._check(self.columns if columns is None else columns))
 
@@ -161,7 +160,7 @@ class SqlSource(PushdownSource):
         import pandas as pd
 
         from airflow_mlmonitor.drift.summary import text_examples
-        from airflow_mlmonitor.sources.sqldb import examples
+        from airflow_mlmonitor.sources.sqlread import examples
 
         cache: dict[str, tuple[str, ...]] = self.__dict__.setdefault("_examples_read", {})
         if name not in cache:
@@ -172,11 +171,12 @@ class SqlSource(PushdownSource):
         """The column as the drift engine reads it: sorted finite values of a numeric column
         as a :class:`~airflow_mlmonitor.drift.stream.SortedStream` (``GROUP BY v ORDER BY v`` read
         from a server-side cursor in blocks; memory does not grow with the rows), exact value counts
-        of any other column (``GROUP BY v``). ``keep_rows`` cannot apply (a table has no row order): Evidently's own
-        randomised tests see the values in sorted order, as with a reference profile."""
+        of any other column (``GROUP BY v``). ``keep_rows`` cannot apply (a table has no row
+        order): Evidently's own randomised tests see the values in sorted order, as with a
+        reference profile."""
         from airflow_mlmonitor.drift.stream import from_blocks
         from airflow_mlmonitor.drift.summary import ColumnSummary
-        from airflow_mlmonitor.sources.sqldb import sorted_counts, value_counts
+        from airflow_mlmonitor.sources.sqlread import sorted_counts, value_counts
 
         facts = self.facts(name, side=side)
         if facts.kind == "numeric":
@@ -192,7 +192,7 @@ class SqlSource(PushdownSource):
     def sample_columns(self, columns: list[str], size: int | None, seed: int) -> pd.DataFrame:
         """A seeded sample of ``size`` rows of ``columns`` (every row when ``size`` is None or at
         least the row count), streamed from the database: the worker holds the sample only."""
-        from airflow_mlmonitor.sources.sqldb import sample_frame
+        from airflow_mlmonitor.sources.sqlread import sample_frame
 
         names = self._check(columns)
         if size is None or size >= self.num_rows:
