@@ -135,7 +135,8 @@ def _stream_rows(relation: Relation, statement: Any, chunk: int, what: str) -> I
                 yield [tuple(row) for row in part]
             return
         compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
-        cursor = conn.connection.dbapi_connection.cursor(name="mlmonitor_stream")
+        options = {"binary": True} if dialect.driver == "psycopg" else {}  # psycopg 3: no text parsing
+        cursor = conn.connection.dbapi_connection.cursor(name="mlmonitor_stream", **options)
         try:
             cursor.execute(str(compiled), compiled.params)
             while rows := cursor.fetchmany(chunk):
