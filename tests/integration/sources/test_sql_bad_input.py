@@ -137,3 +137,17 @@ def test_other_checks_read_the_rows_as_pandas_read_sql_does(pg):
     assert source.column("amount").tolist() == frame["amount"].tolist()
     sample = source.sample_columns(["id", "segment"], 20, seed=7)
     assert len(sample) == 20 and sample["id"].is_unique and sample.equals(source.sample_columns(["id", "segment"], 20, 7))
+
+
+def test_both_postgres_drivers_stream_the_same_values(pg, monkeypatch):
+    v2 = {**pg.connection, "extra": {"sqlalchemy_scheme": "postgresql+psycopg2"}}
+    v3 = {**pg.connection, "extra": {"sqlalchemy_scheme": "postgresql+psycopg"}}
+    monkeypatch.setenv("AIRFLOW_CONN_MLMONITOR_PG2", json.dumps(v2))
+    monkeypatch.setenv("AIRFLOW_CONN_MLMONITOR_PG3", json.dumps(v3))
+    summaries = []
+    for conn_id, driver in (("mlmonitor_pg2", "psycopg2"), ("mlmonitor_pg3", "psycopg")):
+        source = SqlSource(conn_id, table="orders", name="current")
+        assert source._db.engine.dialect.driver == driver
+        summaries.append(source.summary("amount", side="current").as_stream().to_array())
+    assert len(summaries[0]) == 200 and np.array_equal(summaries[0], summaries[1])
+    assert np.array_equal(summaries[0], np.sort(SqlSource(pg.conn_id, table="orders").column("amount").to_numpy()))
