@@ -68,3 +68,20 @@ def test_quality_on_sqlite_equals_the_frame(warehouse):
     assert results[0]["failed_expectations"] == results[1]["failed_expectations"]
     assert results[0]["metrics"] == results[1]["metrics"] and results[0]["metrics"]["rows"] == 900
     assert len(results[0]["failed_expectations"]) == 3
+
+
+def test_a_reference_profile_built_from_a_table_gives_the_same_verdicts(warehouse, tmp_path):
+    from airflow_mlmonitor.drift.profile import ReferenceProfile
+    from airflow_mlmonitor.operators.drift import DriftProfileOperator
+
+    target = tmp_path / "reference.zip"
+    index = DriftProfileOperator(task_id="p", reference=SqlSource("mlmonitor_sqlite", table="reference"),
+                                 profile_path=str(target)).execute({})  # type: ignore[arg-type]
+    assert index["rows"] == 1500 and index["columns"] == ["amount", "Mixed Case", "plan", "visits"]
+    profile = ReferenceProfile(lambda: target.open("rb"), str(target))
+    current = SqlSource("mlmonitor_sqlite", table="current")
+    plan = plan_columns(profile, current)
+    with_profile = compute_column_drift(profile, current, DriftOptions(), plan.column_types)
+    from_frames = compute_column_drift(warehouse["reference"], warehouse["current"], DriftOptions(), plan.column_types)
+    assert [c.to_dict() for c in with_profile] == [
+        {**c.to_dict(), "score": pytest.approx(c.score, rel=1e-9)} for c in from_frames]
