@@ -97,6 +97,19 @@ def beyond_options(
     )
 
 
+def check_inputs(beyond: BeyondOptions, *inputs: Any) -> None:
+    """Refuse an active option that an input cannot serve (before any heavy work): a source lists
+    such options in ``refused_options`` (a SQL source has no row order and keeps rows in the database)."""
+    for data in inputs:
+        refused = [name for name in getattr(data, "refused_options", ()) if getattr(beyond, name) is not None]
+        if refused:
+            raise InvalidInputError(
+                f"{', '.join(refused)} {'is' if len(refused) == 1 else 'are'} not supported for {type(data).__name__} "
+                f"inputs yet ({data.describe()}): {'it needs' if len(refused) == 1 else 'they need'} every row in "
+                "the worker. Leave it out, or pass that input as a file or a callable returning a DataFrame."
+            )
+
+
 def _column(data: Any, name: str) -> pd.Series:
     import pandas as pd
 

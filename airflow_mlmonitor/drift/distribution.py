@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from airflow_mlmonitor.drift.samples import ColumnPair
+
+if TYPE_CHECKING:
+    from airflow_mlmonitor.drift.stream import SortedStream
 
 #: histogram bins of a numerical column, categories shown before "other"
 BINS = 30
@@ -35,18 +38,36 @@ def _label(value: float) -> str:
     return f"{value:.4g}"
 
 
+def _below(stream: SortedStream, edges: np.ndarray) -> np.ndarray:
+    """How many values of the stream are below each edge (one pass)."""
+    below = np.zeros(len(edges), dtype=np.int64)
+    for values, counts in stream.chunks():
+        cumulative = np.concatenate(([0], np.cumsum(counts)))
+        below += cumulative[np.searchsorted(values, edges, side="left")]
+    return below
+
+
 def histogram(pair: ColumnPair, bins: int = BINS) -> Distribution:
-    ref, cur = pair.reference_sorted, pair.current_sorted
-    low, high = float(min(ref[0], cur[0])), float(max(ref[-1], cur[-1]))
+    if pair.streamed:
+        streams = pair.streams
+        low, high = float(min(s.minimum for s in streams)), float(max(s.maximum for s in streams))
+    else:
+        ref, cur = pair.reference_sorted, pair.current_sorted
+        low, high = float(min(ref[0], cur[0])), float(max(ref[-1], cur[-1]))
     if not (math.isfinite(low) and math.isfinite(high)) or low == high:
         edges = np.array([low, high if high > low else low + 1.0])
     else:
         edges = np.linspace(low, high, bins + 1)
     shares = []
-    for values in (ref, cur):
-        positions = np.searchsorted(values, edges, side="left")
-        positions[-1] = len(values)  # the last bin is closed on the right
-        shares.append(tuple(float(c) / len(values) for c in np.diff(positions)))
+    for index in (0, 1):
+        if pair.streamed:
+            stream = pair.streams[index]
+            positions, size = _below(stream, edges), stream.n
+        else:
+            values = (ref, cur)[index]
+            positions, size = np.searchsorted(values, edges, side="left"), len(values)
+        positions[-1] = size  # the last bin is closed on the right
+        shares.append(tuple(float(c) / size for c in np.diff(positions)))
     return Distribution("histogram", tuple(_label(e) for e in edges[:-1]), shares[0], shares[1], low, high)
 
 

@@ -104,13 +104,15 @@ def compute_column_drift(
         column_type = column_types[name]
         method = resolve_method(name, column_type, options)
         keep_rows = method is not None and method.kernel is None  # Evidently's own function: row order
-        pair = ColumnPair(
-            name,
-            column_type,
-            column_summary(ref_source, name, "reference", keep_rows=keep_rows),
-            column_summary(cur_source, name, "current", keep_rows=keep_rows),
-        )
-        return column_drift(pair, options)
+        reference_summary = column_summary(ref_source, name, "reference", keep_rows=keep_rows)
+        try:
+            current_summary = column_summary(cur_source, name, "current", keep_rows=keep_rows)
+            try:
+                return column_drift(ColumnPair(name, column_type, reference_summary, current_summary), options)
+            finally:
+                current_summary.close()  # a streamed side's spill files
+        finally:
+            reference_summary.close()
 
     tracker = _Tracker(len(names), progress)
     workers = workers or min(2, os.cpu_count() or 1)

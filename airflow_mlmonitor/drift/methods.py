@@ -5,6 +5,11 @@ Each kernel reproduces Evidently 0.7.23's stattest function of the same name
 zero-filling, same scipy distribution functions for p-values; only the heavy parts (sorting,
 counting, cumulative distributions) are done once, vectorized, and on numpy arrays. A method
 registered with ``kernel=None`` runs Evidently's own function for that column.
+
+A streamed pair (``pair.streamed``: a side is a :class:`~airflow_mlmonitor.drift.stream.SortedStream`)
+runs the same kernels block by block on ``(values, counts)`` (K-S, Wasserstein, energy distance,
+t-test, the binned methods): same scores within float rounding. Mann-Whitney, Anderson-Darling and
+Evidently's own functions need every value and materialise the stream (logged).
 """
 
 from __future__ import annotations
@@ -12,12 +17,16 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Callable, Iterator
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from airflow_mlmonitor.drift.samples import ColumnPair
+from airflow_mlmonitor.drift.stream import aligned
 from airflow_mlmonitor.drift.types import ColumnType
+
+if TYPE_CHECKING:
+    from airflow_mlmonitor.drift.stream import SortedStream
 
 Kernel = Callable[[ColumnPair], float]
 ScoreKind = Literal["p_value", "distance"]
@@ -98,8 +107,36 @@ def _merged_cdf_chunks(pair: ColumnPair) -> Iterator[tuple[np.ndarray, np.ndarra
         yield values, ref_count / n_ref, cur_count / n_cur
 
 
+def _streamed_cdfs(pair: ColumnPair) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """(values, ref_cdf, cur_cdf) of a streamed pair: the exact cdfs at every distinct value of
+    either side, block by block (values strictly ascending across blocks)."""
+    ref, cur = pair.streams
+    ref_seen = cur_seen = 0
+    for values, ref_counts, cur_counts in aligned(ref, cur):
+        ref_cum = ref_seen + np.cumsum(ref_counts)
+        cur_cum = cur_seen + np.cumsum(cur_counts)
+        ref_seen, cur_seen = int(ref_cum[-1]), int(cur_cum[-1])
+        yield values, ref_cum / ref.n, cur_cum / cur.n
+
+
+def _streamed_cdf_distance(pair: ColumnPair, power: int) -> float:
+    total = 0.0
+    previous: tuple[float, float] | None = None  # last value and gap of the previous block
+    for values, ref_cdf, cur_cdf in _streamed_cdfs(pair):
+        gap = np.abs(ref_cdf - cur_cdf)
+        if power == 2:
+            gap = np.square(gap)
+        if previous is not None:
+            total += previous[1] * (float(values[0]) - previous[0])
+        total += float(np.dot(gap[:-1], np.diff(values)))
+        previous = float(values[-1]), float(gap[-1])
+    return total if power == 1 else math.sqrt(total)
+
+
 def _cdf_distance(pair: ColumnPair, power: int) -> float:
     """scipy.stats._cdf_distance for unweighted samples (p=1 Wasserstein, p=2 energy)."""
+    if pair.streamed:
+        return _streamed_cdf_distance(pair, power)
     total = 0.0
     for values, ref_cdf, cur_cdf in _merged_cdf_chunks(pair):
         deltas = np.diff(values)  # zero inside runs of ties, so only exact cdfs count
@@ -110,7 +147,8 @@ def _cdf_distance(pair: ColumnPair, power: int) -> float:
 
 
 def wasserstein(pair: ColumnPair) -> float:
-    norm = max(float(np.std(pair.reference)), 0.001)
+    std = pair.streams[0].std() if pair.streamed else float(np.std(pair.reference))
+    norm = max(std, 0.001)
     return _cdf_distance(pair, 1) / norm
 
 
@@ -126,7 +164,11 @@ def ks(pair: ColumnPair) -> float:
     if max(n1, n2) <= 10000:  # scipy's MAX_AUTO_N: exact mode, cheap at this size
         return float(stats.ks_2samp(pair.reference, pair.current)[1])
     max_s, min_s = -np.inf, np.inf
-    for values, ref_cdf, cur_cdf in _merged_cdf_chunks(pair):
+    if pair.streamed:
+        for _values, ref_cdf, cur_cdf in _streamed_cdfs(pair):
+            diffs = ref_cdf - cur_cdf
+            max_s, min_s = max(max_s, float(diffs.max())), min(min_s, float(diffs.min()))
+    for values, ref_cdf, cur_cdf in () if pair.streamed else _merged_cdf_chunks(pair):
         run_ends = np.append(values[1:] != values[:-1], True)[: len(ref_cdf)]  # exact cdfs only
         diffs = ref_cdf[run_ends] - cur_cdf[run_ends]
         max_s, min_s = max(max_s, float(diffs.max())), min(min_s, float(diffs.min()))
@@ -139,6 +181,9 @@ def ks(pair: ColumnPair) -> float:
 def t_test(pair: ColumnPair) -> float:
     from scipy import stats
 
+    if pair.streamed:  # scipy's ttest_ind from the streams' means and variances
+        ref, cur = pair.streams
+        return float(stats.ttest_ind_from_stats(ref.mean, ref.std(1), ref.n, cur.mean, cur.std(1), cur.n)[1])
     return float(stats.ttest_ind(pair.reference, pair.current)[1])
 
 
@@ -159,11 +204,20 @@ def anderson(pair: ColumnPair) -> float:
 
 def _sturges_histograms(pair: ColumnPair) -> tuple[np.ndarray, np.ndarray]:
     """Counts over ``np.histogram_bin_edges(concat(ref, cur), "sturges")`` without the concat."""
-    ref, cur = pair.reference, pair.current
-    first = min(ref.min(), cur.min())
-    last = max(ref.max(), cur.max())
-    size = len(ref) + len(cur)
-    integer = np.issubdtype(np.result_type(ref, cur), np.integer)
+    if pair.streamed:
+        streams = pair.streams
+        first: float = min(s.minimum for s in streams)
+        last: float = max(s.maximum for s in streams)
+        size = streams[0].n + streams[1].n
+        integer = all(s.integer for s in streams)
+        if integer:
+            first, last = int(first), int(last)
+    else:
+        ref, cur = pair.reference, pair.current
+        first = min(ref.min(), cur.min())
+        last = max(ref.max(), cur.max())
+        size = len(ref) + len(cur)
+        integer = bool(np.issubdtype(np.result_type(ref, cur), np.integer))
     ptp = last - first
     if first == last:
         first, last = first - 0.5, last + 0.5
@@ -174,10 +228,22 @@ def _sturges_histograms(pair: ColumnPair) -> tuple[np.ndarray, np.ndarray]:
         n_bins = int(np.ceil((last - first) / width))
     else:
         n_bins = 1
+    if pair.streamed:
+        return _streamed_histogram(pair.streams[0], n_bins, first, last), _streamed_histogram(
+            pair.streams[1], n_bins, first, last
+        )
     return (
         np.histogram(ref, bins=n_bins, range=(first, last))[0],
         np.histogram(cur, bins=n_bins, range=(first, last))[0],
     )
+
+
+def _streamed_histogram(stream: SortedStream, n_bins: int, first: float, last: float) -> np.ndarray:
+    """``np.histogram(values, n_bins, range=(first, last))[0]`` of a stream (counts as weights)."""
+    total = np.zeros(n_bins, dtype=np.int64)
+    for values, counts in stream.chunks():
+        total += np.histogram(values, bins=n_bins, range=(first, last), weights=counts)[0].astype(np.int64)
+    return total
 
 
 def _fill_zeroes(percents: np.ndarray) -> np.ndarray:

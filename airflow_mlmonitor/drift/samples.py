@@ -3,6 +3,10 @@
 The pair computes, once and only when a method asks, the joint value counts and distinct-value
 counts that the drift methods share. Both sides are :class:`~airflow_mlmonitor.drift.summary.ColumnSummary`
 objects, so a raw column and a stored reference profile give the same computation.
+
+A numerical pair where either side is a :class:`~airflow_mlmonitor.drift.stream.SortedStream` is
+*streamed* (``pair.streamed``): the kernels then read ``pair.streams`` block by block (an in-memory
+side is wrapped, not copied); ``reference``/``current`` would materialise the values (logged).
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from airflow_mlmonitor.drift.types import ColumnType
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from airflow_mlmonitor.drift.stream import SortedStream
 
 #: values looked at before deciding "many distinct values" without a full pass
 _PROBE = 4096
@@ -35,8 +41,12 @@ class ColumnPair:
         self.summaries = (reference, current)
         for summary in self.summaries:
             summary.check_usable()
-        if column_type == "numerical":
-            self._sorted: list[np.ndarray | None] = [s.numerical_values() for s in self.summaries]
+        self.streamed = column_type == "numerical" and any(s.stream is not None for s in self.summaries)
+        if self.streamed:
+            self._sorted: list[np.ndarray | None] = [None, None]
+            self.n_reference, self.n_current = (s.n for s in self.streams)
+        elif column_type == "numerical":
+            self._sorted = [s.numerical_values() for s in self.summaries]
             self.n_reference, self.n_current = (len(v) for v in self._sorted if v is not None)
         else:
             self._sorted = [None, None]
@@ -65,6 +75,11 @@ class ColumnPair:
         return values
 
     @functools.cached_property
+    def streams(self) -> tuple[SortedStream, SortedStream]:
+        """Both sides' sorted finite values as streams (numerical columns)."""
+        return self.summaries[0].as_stream(), self.summaries[1].as_stream()
+
+    @functools.cached_property
     def counts(self) -> tuple[list[Any], np.ndarray, np.ndarray]:
         """Distinct values of both sides and their counts in reference and current (aligned)."""
         ref_counts, cur_counts = (s.counts() for s in self.summaries)
@@ -75,12 +90,16 @@ class ColumnPair:
 
     def n_values_exceeds(self, limit: int) -> bool:
         """Whether reference and current together hold more than ``limit`` distinct values."""
-        if self.column_type == "numerical" and _many_values(self.reference_sorted, limit):
+        if self.streamed and any(stream.nunique_exceeds(limit) for stream in self.streams):
+            return True
+        if not self.streamed and self.column_type == "numerical" and _many_values(self.reference_sorted, limit):
             return True
         return len(self.counts[0]) > limit
 
     def reference_nunique_exceeds(self, limit: int) -> bool:
         """Whether the reference alone holds more than ``limit`` distinct values."""
+        if self.streamed:
+            return self.streams[0].nunique_exceeds(limit)
         if self.column_type == "numerical":
             values = self.reference_sorted
             return _many_values(values, limit) or _sorted_nunique(values) > limit

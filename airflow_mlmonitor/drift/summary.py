@@ -12,14 +12,20 @@ drift kernels, the report's distributions) reads only the summary:
 - the facts behind type checks and messages: dtype, kind (``numeric`` / ``text`` / ``other``),
   rows, missing and infinite counts, a few example values of text columns.
 
-A source that can compute these remotely (``SELECT v FROM t ORDER BY v`` streamed, ``GROUP BY v``
-counts) feeds the engine without ever building a DataFrame: build the summary with
-:meth:`ColumnSummary.numeric` or :meth:`ColumnSummary.counted`.
+A numeric side can also be a :class:`~airflow_mlmonitor.drift.stream.SortedStream` instead of a
+sorted array (``stream``: blocks of ascending distinct values and counts, from spill files or a
+database cursor), so memory does not grow with rows: :meth:`ColumnSummary.streamed`.
+
+A source that can compute these remotely (``SELECT v, COUNT(*) ... GROUP BY v ORDER BY v``
+streamed, ``GROUP BY v`` counts) feeds the engine without ever building a DataFrame: build the
+summary with :meth:`ColumnSummary.numeric`, :meth:`ColumnSummary.streamed` or
+:meth:`ColumnSummary.counted`.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -28,6 +34,10 @@ from airflow_mlmonitor.exceptions import InvalidInputError
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from airflow_mlmonitor.drift.stream import SortedStream
+
+log = logging.getLogger(__name__)
 
 Kind = Literal["numeric", "text", "other"]
 #: example values kept for messages about text columns
@@ -54,6 +64,8 @@ class ColumnSummary:
     #: distinct non-missing values, where a source computed it for type inference (integer and
     #: text columns of a pushdown source's ``facts``); None when not known
     distinct: int | None = None
+    #: the sorted finite values as a stream (instead of ``sorted_values``): see :meth:`streamed`
+    stream: SortedStream | None = None
 
     @property
     def usable(self) -> int:
@@ -68,6 +80,17 @@ class ColumnSummary:
                    sorted_values=sorted_values)
 
     @classmethod
+    def streamed(cls, name: str, side: str, dtype: str, stream: SortedStream, *, missing: int = 0,
+                 infinite: int = 0) -> ColumnSummary:
+        """A numeric column from a :class:`~airflow_mlmonitor.drift.stream.SortedStream` of its finite
+        values. ``missing``/``infinite``: values the source left out before the stream (NULLs); the
+        NaN and infinite values the stream's builder dropped (``stream.nan``/``stream.infinite``) are
+        added to them."""
+        missing, infinite = missing + stream.nan, infinite + stream.infinite
+        return cls(name, side, dtype, "numeric", stream.n + missing + infinite, missing, infinite, stream=stream,
+                   distinct=stream.distinct)
+
+    @classmethod
     def counted(cls, name: str, side: str, dtype: str, kind: Kind, value_counts: pd.Series, *, missing: int = 0,
                 examples: tuple[str, ...] = ()) -> ColumnSummary:
         """A non-numeric column from its exact value counts."""
@@ -80,6 +103,10 @@ class ColumnSummary:
         """Sorted finite values, for a column treated as numerical (bools count as 0/1)."""
         if self.sorted_values is not None:
             return self.sorted_values
+        if self.stream is not None:
+            log.info("drift: column %r (%s): materialising %s streamed values in memory", self.name, self.side,
+                     f"{self.stream.n:,}")
+            return self.stream.to_array()
         assert self.value_counts is not None
         if self.dtype == "bool":
             keys = self.value_counts.index.to_numpy().astype(np.int64)
@@ -96,9 +123,24 @@ class ColumnSummary:
 
         if self.value_counts is not None:
             return self.value_counts
+        if self.stream is not None:
+            return self.stream.counts_series()
         assert self.sorted_values is not None
         keys, counts = np.unique(self.sorted_values, return_counts=True)
         return pd.Series(counts, index=keys)
+
+    def as_stream(self) -> SortedStream:
+        """The sorted finite values as a stream (an in-memory array is wrapped, not copied)."""
+        from airflow_mlmonitor.drift.stream import from_array
+
+        if self.stream is not None:
+            return self.stream
+        return from_array(self.numerical_values())
+
+    def close(self) -> None:
+        """Release a stream's spill files (nothing to do for in-memory values)."""
+        if self.stream is not None:
+            self.stream.close()
 
     def check_usable(self) -> None:
         if self.usable <= 0:

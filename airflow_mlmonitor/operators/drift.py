@@ -228,7 +228,7 @@ class DriftReportOperator(BaseCheckOperator):
     def run_check(self, context: Context) -> tuple[CheckResult, Artifacts]:
         import time
 
-        from airflow_mlmonitor.drift.beyond import apply_beyond, beyond_options
+        from airflow_mlmonitor.drift.beyond import apply_beyond, beyond_options, check_inputs
         from airflow_mlmonitor.drift.columns import plan_columns
         from airflow_mlmonitor.drift.engine import compute_column_drift
         from airflow_mlmonitor.drift.result import build_drift_result
@@ -238,6 +238,7 @@ class DriftReportOperator(BaseCheckOperator):
         started = time.monotonic()
         reference = self._reference()
         current = self._open("current")
+        check_inputs(beyond, reference, current)
         plan = plan_columns(
             reference,
             current,

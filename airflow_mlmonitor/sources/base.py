@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 
 #: instance attributes that hold loaded data (dropped by :meth:`Source.fresh`)
-CACHES = ("_frame", "_parquet")
+CACHES = ("_frame", "_parquet", "_db", "_facts", "_rows", "_examples_read")
 
 
 class Source:

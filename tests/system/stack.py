@@ -148,18 +148,11 @@ class Stack:
 
     # -- services --------------------------------------------------------------------------
     def postgres(self, port: int) -> str:
-        data, sock = self.root / "pg" / "data", self.root / "pg" / "run"
-        shutil.rmtree(self.root / "pg", ignore_errors=True)
-        sock.mkdir(parents=True)
-        as_pg: list[str] = []
-        if os.geteuid() == 0:  # initdb refuses root: the cluster belongs to the postgres user
-            shutil.chown(self.root / "pg", "postgres", "postgres")
-            shutil.chown(sock, "postgres", "postgres")
-            as_pg = ["runuser", "-u", "postgres", "--"]
-        _run([*as_pg, str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"],
-             self.logs / "postgres-initdb.log")
-        self.start("postgres", [*as_pg, str(PG_BIN / "postgres"), "-D", str(data), "-p", str(port), "-k", str(sock),
-                                "-h", "127.0.0.1", "-c", "max_connections=300", "-c", "fsync=off"])
+        sys.path.insert(0, str(REPO))
+        from tests.fixtures.postgres import init_cluster, postgres_command
+
+        data, sock, as_pg = init_cluster(self.root / "pg", self.logs / "postgres-initdb.log")
+        self.start("postgres", postgres_command(data, sock, as_pg, port, "max_connections=300"))
         psql = [str(PG_BIN / "psql"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-v", "ON_ERROR_STOP=1"]
         self.wait("postgres", lambda: _ok([*psql, "-c", "select 1"]), 60)
         for db in ("airflow", "mlflow"):

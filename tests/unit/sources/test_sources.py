@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
+import decimal
+
 import pandas as pd
 import pytest
 
@@ -126,19 +129,53 @@ def test_as_source_adopts_a_source_with_the_parameter_name_and_connection():
     assert as_source(FileSource("s3://b/x.csv", conn_id="mine"), conn_id="other").conn_id == "mine"
 
 
-def test_sql_source_is_typed_templated_and_says_it_is_not_implemented_yet():
+def test_sql_source_is_typed_and_templated_and_checks_its_arguments():
     source = SqlSource("warehouse", table="t_{{ ds_nodash }}", schema="sales", name="current")
     assert set(SqlSource.template_fields) >= {"table", "sql", "schema"}
     assert source.describe() == "SqlSource(conn_id='warehouse', schema='sales', table='t_{{ ds_nodash }}')"
-    with pytest.raises(SourceNotImplementedError, match=r"current: SqlSource\(.*\) cannot be read yet: SQL pushdown arrives with issue 17"):
-        source.to_frame()
-    for read in (lambda: source.columns, lambda: source.num_rows, source.dtypes, lambda: source.column("x")):
-        with pytest.raises(NotImplementedError):
-            read()
+    assert source.columnar() is source
     with pytest.raises(InvalidInputError, match=r"SqlSource: give exactly one of table= or sql= \(got table, sql\)"):
         SqlSource("warehouse", table="t", sql="select 1")
     with pytest.raises(InvalidInputError, match=r"exactly one of table= or sql= \(got none\)"):
         SqlSource("warehouse")
+    with pytest.raises(InvalidInputError, match=r"schema= applies to table="):
+        SqlSource("warehouse", sql="select 1", schema="sales")
+
+
+def test_sql_source_names_the_connection_it_cannot_use(monkeypatch):
+    monkeypatch.setenv("AIRFLOW_CONN_MLMONITOR_HTTP", '{"conn_type": "http", "host": "example.invalid"}')
+    undefined = SqlSource("mlmonitor_undefined", table="t", name="current")
+    with pytest.raises(DataLoadError, match=r"current: SqlSource\(conn_id='mlmonitor_undefined', table='t'\): "
+                       r"connection 'mlmonitor_undefined' is not defined; create it .*AIRFLOW_CONN_MLMONITOR_UNDEFINED"):
+        _ = undefined.columns
+    not_a_database = SqlSource("mlmonitor_http", sql="select 1", name="reference")
+    with pytest.raises(InvalidInputError, match=r"reference: SqlSource\(conn_id='mlmonitor_http', sql='select 1'\): "
+                       r"connection 'mlmonitor_http' \(conn_type 'http'\) gives a HttpHook, which is not a DbApiHook"):
+        _ = not_a_database.num_rows
+    rendered_empty = SqlSource("mlmonitor_http", table="{{ params.table }}")
+    rendered_empty.table = ""  # what an empty template renders to
+    with pytest.raises(InvalidInputError, match=r"give exactly one of table= or sql= \(got none\)\. Check the templates"):
+        _ = rendered_empty.columns
+
+
+@pytest.mark.parametrize(
+    ("values", "family"),
+    [
+        ([1, None, 2], "int"),
+        ([1, 2.5], "float"),
+        ([decimal.Decimal("1.5"), 2], "float"),
+        ([True, False, None], "bool"),
+        ([True, 1], "other"),
+        (["a", None], "text"),
+        ([datetime.datetime(2024, 1, 1)], "datetime"),
+        ([datetime.date(2024, 1, 1)], "other"),
+        ([None, None], None),
+    ],
+)
+def test_sql_value_families_follow_what_pandas_reads(values, family):
+    from airflow_mlmonitor.sources.sqldb import family_of_values
+
+    assert family_of_values(values) == family
 
 
 def test_spark_source_is_typed_templated_and_says_it_is_not_implemented_yet():
