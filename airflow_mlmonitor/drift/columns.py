@@ -235,7 +235,9 @@ def facts(series: pd.Series, name: str, side: str) -> ColumnSummary:
 def facts_of(data: Any, name: str, side: str) -> ColumnSummary:
     """:func:`facts` of ``data[name]``, or the stored facts of a reference profile."""
     if hasattr(data, "facts"):
-        return data.facts(name)  # type: ignore[no-any-return]
+        summary: ColumnSummary = data.facts(name)
+        summary.side = side
+        return summary
     return facts(data[name], name, side)
 
 

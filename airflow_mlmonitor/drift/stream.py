@@ -195,7 +195,7 @@ class ArrayStream(SortedStream):
             if end < n:  # never split a run of ties
                 cut = int(np.searchsorted(values, values[end], side="left"))
                 end = cut if cut > start else int(np.searchsorted(values, values[end], side="right"))
-            yield _compress(values[start:end].astype(np.float64, copy=False))
+            yield compress_sorted(values[start:end].astype(np.float64, copy=False))
             start = end
 
     def to_array(self) -> np.ndarray:
@@ -215,8 +215,8 @@ class _Aggregates:
 
     def add(self, values: np.ndarray, counts: np.ndarray) -> None:
         size = int(counts.sum())
-        block_mean = float(np.dot(values, counts)) / size
-        block_m2 = float(np.dot(counts, np.square(values - block_mean)))
+        block_mean = float(np.sum(values * counts)) / size  # no BLAS (np.dot): threads
+        block_m2 = float(np.sum(counts * np.square(values - block_mean)))
         if self.n == 0:
             self.minimum, self.mean, self.m2 = float(values[0]), block_mean, block_m2
         else:
@@ -363,8 +363,8 @@ class _Sink:
             shutil.rmtree(self.directory, ignore_errors=True)
 
 
-def _compress(sorted_values: np.ndarray) -> Block:
-    """Distinct values and counts of a sorted array (ties adjacent)."""
+def compress_sorted(sorted_values: np.ndarray) -> Block:
+    """Distinct values and counts of a sorted array (ties adjacent): one block."""
     if not len(sorted_values):
         return sorted_values, np.empty(0, dtype=np.int64)
     starts = np.flatnonzero(np.concatenate(([True], sorted_values[1:] != sorted_values[:-1])))
@@ -541,18 +541,19 @@ class StreamBuilder:
     def _spill_run(self) -> None:
         sink = _Sink(integer=bool(self.integer), memory_values=0, spill_dir=self.spill_dir)
         try:
-            sink.add(*_compress(self._sorted_buffer()))
+            sink.add(*compress_sorted(self._sorted_buffer()))
             self._runs.append(sink.finish())
         except BaseException:
             sink.abort()
             raise
 
-    def finish(self) -> SortedStream:
-        integer = bool(self.integer)
+    def finish(self, *, integer: bool | None = None) -> SortedStream:
+        """The stream of every value added; ``integer`` overrides the type guessed from the first chunk."""
+        integer = bool(self.integer if integer is None else integer)
         try:
             if not self._runs:
                 # one run: kept in memory (bounded by run_values)
-                values, counts = _compress(self._sorted_buffer()) if self._buffer else (np.empty(0), np.empty(0, np.int64))
+                values, counts = compress_sorted(self._sorted_buffer()) if self._buffer else (np.empty(0), np.empty(0, np.int64))
                 stream: SortedStream = from_counts(values, counts, integer=integer)
             else:
                 if self._buffer:
