@@ -69,17 +69,21 @@ class ParquetColumns:
         return self.name
 
     @contextlib.contextmanager
-    def _file(self) -> Iterator[pq.ParquetFile]:
-        """The parquet file, opened for one read and closed after it (with the opener's handle)."""
+    def _file(self, *, batches: bool = False) -> Iterator[pq.ParquetFile]:
+        """The parquet file, opened for one read and closed after it (with the opener's handle).
+
+        ``batches``: opened to iterate batches; without pre-buffering, which would keep every
+        coalesced read of the iteration in memory (memory growing with rows)."""
         import pyarrow.parquet as pq
 
         handle = None
+        options = {"pre_buffer": False} if batches else {}
         try:
             if isinstance(self.source, (str, os.PathLike)):
-                parquet_file = pq.ParquetFile(os.path.expanduser(os.fspath(self.source)))
+                parquet_file = pq.ParquetFile(os.path.expanduser(os.fspath(self.source)), **options)
             else:
                 handle = self.source()
-                parquet_file = pq.ParquetFile(handle)
+                parquet_file = pq.ParquetFile(handle, **options)
         except FileNotFoundError as err:
             raise DataLoadError(f"{self.name}: parquet input {self._describe()} does not exist.") from err
         except Exception as err:
@@ -148,7 +152,7 @@ class ParquetColumns:
         from airflow_mlmonitor.drift.summary import ColumnSummary, text_examples
 
         self._check_column(name)
-        with self._file() as parquet_file:
+        with self._file(batches=True) as parquet_file:
             arrow_type = parquet_file.schema_arrow.field(name).type
             value_type = arrow_type.value_type if pa.types.is_dictionary(arrow_type) else arrow_type
             floating = pa.types.is_floating(arrow_type)
@@ -224,7 +228,7 @@ class ParquetColumns:
         builder = StreamBuilder(spill_dir=self.spill_dir)
         nulls = 0
         try:
-            with self._file() as parquet_file:
+            with self._file(batches=True) as parquet_file:
                 integer = pa.types.is_integer(parquet_file.schema_arrow.field(name).type)
                 for array in self._batches(parquet_file, name):
                     nulls += array.null_count

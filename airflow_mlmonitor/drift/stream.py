@@ -205,7 +205,8 @@ class ArrayStream(SortedStream):
 class _Aggregates:
     """Count, distinct, min, max, mean and sum of squared deviations, block by block (Chan et al.)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, moments: bool = True) -> None:
+        self.moments = moments  # False: count only (sorted runs, merged later)
         self.n = 0
         self.distinct = 0
         self.minimum = math.nan
@@ -215,8 +216,14 @@ class _Aggregates:
 
     def add(self, values: np.ndarray, counts: np.ndarray) -> None:
         size = int(counts.sum())
-        block_mean = float(np.sum(values * counts)) / size  # no BLAS (np.dot): threads
-        block_m2 = float(np.sum(counts * np.square(values - block_mean)))
+        if not self.moments:
+            block_mean = block_m2 = 0.0
+        elif size == len(values):  # every count is 1 (no BLAS np.dot anywhere: its threads stall under load)
+            block_mean = float(np.sum(values)) / size
+            block_m2 = float(np.sum(np.square(values - block_mean)))
+        else:
+            block_mean = float(np.sum(values * counts)) / size
+            block_m2 = float(np.sum(counts * np.square(values - block_mean)))
         if self.n == 0:
             self.minimum, self.mean, self.m2 = float(values[0]), block_mean, block_m2
         else:
@@ -306,11 +313,12 @@ class _Sink:
     """Takes strictly ascending distinct-value blocks; keeps them in memory up to ``memory_values``
     distinct values, then writes them to a spill directory. ``finish()`` gives the stream."""
 
-    def __init__(self, *, integer: bool, memory_values: int = MEMORY_VALUES, spill_dir: str | None = None) -> None:
+    def __init__(self, *, integer: bool, memory_values: int = MEMORY_VALUES, spill_dir: str | None = None,
+                 moments: bool = True) -> None:
         self.integer = integer
         self.memory_values = memory_values
         self.spill_dir = spill_dir
-        self.aggregates = _Aggregates()
+        self.aggregates = _Aggregates(moments=moments)
         self.pending: list[Block] = []
         self.pending_size = 0
         self.directory: str | None = None
@@ -367,7 +375,10 @@ def compress_sorted(sorted_values: np.ndarray) -> Block:
     """Distinct values and counts of a sorted array (ties adjacent): one block."""
     if not len(sorted_values):
         return sorted_values, np.empty(0, dtype=np.int64)
-    starts = np.flatnonzero(np.concatenate(([True], sorted_values[1:] != sorted_values[:-1])))
+    distinct = sorted_values[1:] != sorted_values[:-1]
+    if distinct.all():  # no ties (continuous values): nothing to compress
+        return sorted_values, np.ones(len(sorted_values), dtype=np.int64)
+    starts = np.flatnonzero(np.concatenate(([True], distinct)))
     counts = np.diff(np.append(starts, len(sorted_values))).astype(np.int64, copy=False)
     return sorted_values[starts], counts
 
@@ -491,6 +502,10 @@ def merge_blocks(iterators: list[Iterator[Block]]) -> Iterator[Block]:
             yield parts_v[0], parts_c[0]
             continue
         values = np.concatenate(parts_v)
+        if all(int(c.sum()) == len(c) for c in parts_c):  # every count is 1: sort the values alone
+            values.sort(kind="stable")  # a merge of the presorted parts
+            yield compress_sorted(values)
+            continue
         counts = np.concatenate(parts_c)
         order = np.argsort(values, kind="stable")
         yield _merge_equal(values[order], counts[order])
@@ -539,7 +554,7 @@ class StreamBuilder:
         return values
 
     def _spill_run(self) -> None:
-        sink = _Sink(integer=bool(self.integer), memory_values=0, spill_dir=self.spill_dir)
+        sink = _Sink(integer=bool(self.integer), memory_values=0, spill_dir=self.spill_dir, moments=False)
         try:
             sink.add(*compress_sorted(self._sorted_buffer()))
             self._runs.append(sink.finish())
@@ -561,7 +576,7 @@ class StreamBuilder:
                 log.debug("merging %d sorted runs", len(self._runs))
                 sink = _Sink(integer=integer, memory_values=self.memory_values, spill_dir=self.spill_dir)
                 try:
-                    block = max(1024, (1 << 22) // len(self._runs))  # ~64 MB of buffers across the runs
+                    block = max(1024, (1 << 21) // len(self._runs))  # ~32 MB of buffers across the runs
                     for values, counts in merge_blocks([run.chunks(block) for run in self._runs]):
                         sink.add(values, counts)
                     stream = sink.finish()
