@@ -6,8 +6,11 @@ Cases (parquet files, reference unshifted, current shifted):
   verdicts and scores compared column by column (scores within 1e-6 relative);
 - ``10m``: 10,000,000 x 25, our task only (and Evidently with ``--evidently-10m``, capped by
   ``--evidently-timeout``);
-- ``100m``: 100,000,000 x 2 numerical, our task only.
-Also timed: the column plan + engine alone (no Airflow, no report) on the same files.
+- ``10m2`` and ``100m``: 10,000,000 and 100,000,000 x 2 numerical, our task only: above
+  ``airflow_mlmonitor.drift.parquet.STREAM_ROWS`` rows numeric columns are summarised as spilled
+  sorted streams, so peak RSS at 100M rows should be about that at 10M rows.
+Also timed: the column plan + engine alone (no Airflow, no report) on the same files. The load
+average of the machine is printed before and after (the figures mean little on a busy machine).
 
 Each measurement runs in a fresh subprocess; "peak RSS" is that process's VmHWM (Airflow,
 imports and inputs included). "task s" is the task instance's duration recorded by Airflow.
@@ -30,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-CASES = {"1m": (1_000_000, 20, 5), "10m": (10_000_000, 20, 5), "100m": (100_000_000, 2, 0)}
+CASES = {"1m": (1_000_000, 20, 5), "10m": (10_000_000, 20, 5), "10m2": (10_000_000, 2, 0), "100m": (100_000_000, 2, 0)}
 DAG_ID = "bench_drift_task"
 DAG_SOURCE = """
 import pendulum
@@ -208,7 +211,9 @@ def airflow_env(home: Path) -> dict[str, str]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", nargs="*", default=list(CASES), choices=list(CASES))
-    parser.add_argument("--dir", help="folder for the generated files (default: a temporary folder)")
+    parser.add_argument("--dir", help="folder for the temporary files (default: the system temporary folder)")
+    parser.add_argument("--data", help="folder where the generated parquet files are kept and reused between runs "
+                                       "(default: generated in the temporary folder and deleted)")
     parser.add_argument("--evidently-10m", action="store_true", help="also try Evidently on 10M rows")
     parser.add_argument("--evidently-timeout", type=float, default=900)
     args = parser.parse_args()
@@ -218,13 +223,17 @@ def main() -> None:
         lines = []
         header = (f"{'case':<22}{'ours task s':>12}{'RSS MB':>8}{'plan+engine s':>14}{'RSS MB':>8}"
                   f"{'Evidently s':>12}{'RSS MB':>8}{'ratio':>8}{'report KB':>10}  verdicts")
+        data = Path(args.data) if args.data else folder
+        data.mkdir(parents=True, exist_ok=True)
+        loads = [f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}"]
         for case in args.cases:
             rows, n_num, n_cat = CASES[case]
-            ref, cur = folder / f"ref-{case}.parquet", folder / f"cur-{case}.parquet"
+            ref, cur = data / f"ref-{case}.parquet", data / f"cur-{case}.parquet"
             started = time.perf_counter()
-            write_parquet(ref, rows, n_num, n_cat, shifted=False, seed=1)
-            write_parquet(cur, rows, n_num, n_cat, shifted=True, seed=2)
-            print(f"{case}: files written in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+            for path, shifted, seed in ((ref, False, 1), (cur, True, 2)):
+                if not (args.data and path.exists()):
+                    write_parquet(path, rows, n_num, n_cat, shifted=shifted, seed=seed)
+            print(f"{case}: files ready in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
             ours = measure(env, "task", str(ref), str(cur))
             engine = measure(env, "engine", str(ref), str(cur))
             theirs: dict = {"error": "not run"}
@@ -246,10 +255,13 @@ def main() -> None:
                    else f"Evidently: {theirs.get('error')}")
                 + (f"; ours: {ours['error']}" if "error" in ours else "")
             )
-            for path in (ref, cur):
-                path.unlink()
+            loads.append(f"load average after {case}: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+            if not args.data:
+                for path in (ref, cur):
+                    path.unlink()
         print(header)
         print("\n".join(lines))
+        print("\n".join(loads))
 
 
 if __name__ == "__main__":
