@@ -71,6 +71,14 @@ def write_parquet(path: Path, rows: int, n_num: int, n_cat: int, shifted: bool, 
     writer.close()
 
 
+def _cpu_seconds() -> float:
+    """User + system CPU time of this process (all threads): comparable on a busy machine."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _peak_mb() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -112,6 +120,7 @@ def worker_task(reference: str, current: str) -> dict:
     report = Path(str(result["report_uri"]).removeprefix("file://")) if result and result.get("report_uri") else None
     return {
         "state": str(ti.state), "task_seconds": ti.duration, "wall_seconds": wall, "peak_mb": _peak_mb(),
+        "cpu_seconds": _cpu_seconds(),
         "columns": result["columns"] if result else {}, "report_bytes": report.stat().st_size if report else None,
         "progress": progress[-3:], "evidently_imported": "evidently" in sys.modules,
     }
@@ -131,7 +140,8 @@ def worker_engine(reference: str, current: str) -> dict:
     plan = plan_columns(ref, cur)
     planned = time.perf_counter() - start
     compute_column_drift(ref, cur, DriftOptions(), plan.column_types)
-    return {"plan_seconds": planned, "seconds": time.perf_counter() - start, "peak_mb": _peak_mb()}
+    return {"plan_seconds": planned, "seconds": time.perf_counter() - start, "peak_mb": _peak_mb(),
+            "cpu_seconds": _cpu_seconds()}
 
 
 def worker_evidently(reference: str, current: str) -> dict:
@@ -164,7 +174,8 @@ def worker_evidently(reference: str, current: str) -> dict:
         for m in data["metrics"]
         if m["config"]["type"].endswith("ValueDrift")
     }
-    return {"seconds": seconds, "peak_mb": _peak_mb(), "columns": columns, "report_bytes": len(html.encode())}
+    return {"seconds": seconds, "peak_mb": _peak_mb(), "columns": columns, "report_bytes": len(html.encode()),
+            "cpu_seconds": _cpu_seconds()}
 
 
 # ------------------------------------------------------------------------------ driver
@@ -221,8 +232,8 @@ def main() -> None:
         folder = Path(tmp)
         env = airflow_env(folder / "airflow")
         lines = []
-        header = (f"{'case':<22}{'ours task s':>12}{'RSS MB':>8}{'plan+engine s':>14}{'RSS MB':>8}"
-                  f"{'Evidently s':>12}{'RSS MB':>8}{'ratio':>8}{'report KB':>10}  verdicts")
+        header = (f"{'case':<22}{'ours task s':>12}{'CPU s':>7}{'RSS MB':>8}{'plan+engine s':>14}{'RSS MB':>8}"
+                  f"{'Evidently s':>12}{'CPU s':>7}{'RSS MB':>8}{'ratio':>8}{'CPU ratio':>10}{'report KB':>10}  verdicts")
         data = Path(args.data) if args.data else folder
         data.mkdir(parents=True, exist_ok=True)
         loads = [f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}"]
@@ -245,11 +256,14 @@ def main() -> None:
             label = f"{rows:,} x {n_num + n_cat}"
             ours_s = ours.get("task_seconds")
             ev_s = theirs.get("seconds")
+            ours_cpu, ev_cpu = ours.get("cpu_seconds"), theirs.get("cpu_seconds")
             lines.append(
-                f"{label:<22}{ours_s if ours_s is None else f'{ours_s:.1f}':>12}{ours.get('peak_mb', 0):>8.0f}"
+                f"{label:<22}{ours_s if ours_s is None else f'{ours_s:.1f}':>12}{ours_cpu or float('nan'):>7.1f}"
+                f"{ours.get('peak_mb', 0):>8.0f}"
                 f"{engine.get('seconds', float('nan')):>14.1f}{engine.get('peak_mb', 0):>8.0f}"
-                f"{'n/a' if ev_s is None else f'{ev_s:.1f}':>12}{theirs.get('peak_mb', 0):>8.0f}"
+                f"{'n/a' if ev_s is None else f'{ev_s:.1f}':>12}{ev_cpu or float('nan'):>7.1f}{theirs.get('peak_mb', 0):>8.0f}"
                 f"{(f'{ev_s / ours_s:.1f}x' if ev_s and ours_s else 'n/a'):>8}"
+                f"{(f'{ev_cpu / ours_cpu:.1f}x' if ev_cpu and ours_cpu else 'n/a'):>10}"
                 f"{(ours.get('report_bytes') or 0) / 1024:>10.0f}  "
                 + (compare(ours.get("columns", {}), theirs["columns"]) if "columns" in theirs
                    else f"Evidently: {theirs.get('error')}")
