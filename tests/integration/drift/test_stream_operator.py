@@ -49,7 +49,7 @@ def frame(n: int, shift: float, seed: int) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def stream_run(tmp_path_factory, airflow_db) -> tuple[Any, dict[str, pd.DataFrame], Any]:
-    from airflow_mlmonitor.drift import parquet, profile
+    from airflow_mlmonitor.drift import parquet, profile, stream
     from tests.fixtures.airflow import DagRunner
 
     data = tmp_path_factory.mktemp("drift-stream-data")
@@ -65,9 +65,20 @@ def stream_run(tmp_path_factory, airflow_db) -> tuple[Any, dict[str, pd.DataFram
         import tempfile
 
         patch.setattr(tempfile, "tempdir", None)  # re-read TMPDIR
+        built: list[int] = []
+        finish = stream.StreamBuilder.finish
+
+        def counted(self: Any, **kwargs: Any) -> Any:
+            result = finish(self, **kwargs)
+            built.append(result.n)
+            return result
+
+        patch.setattr(stream.StreamBuilder, "finish", counted)
         runner = DagRunner()
         dag = runner.load_source(textwrap.dedent(DAG_SOURCE.format(data=str(data), dag_id=DAG_ID)), DAG_ID)
         run = runner.run(dag)
+    # streamed: 4 numeric columns x (reference, current) in "streamed", current in "from_profile", reference in "profile"
+    assert len(built) == 16 and sorted(set(built))[-1] == 12_000, built
     return run, frames, spill
 
 
