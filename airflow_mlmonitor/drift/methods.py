@@ -147,8 +147,26 @@ def _cdf_distance(pair: ColumnPair, power: int) -> float:
     return total if power == 1 else math.sqrt(total)
 
 
+def _std(values: np.ndarray, block: int = 1 << 20) -> float:
+    """``np.std(values)`` block by block (Chan et al.): no temporaries the size of the column."""
+    if len(values) <= block:
+        return float(np.std(values))
+    n, mean, m2 = 0, 0.0, 0.0
+    for start in range(0, len(values), block):
+        part = values[start : start + block].astype(np.float64, copy=False)
+        size = len(part)
+        part_mean = float(np.mean(part))
+        part_m2 = float(np.sum(np.square(part - part_mean)))
+        delta = part_mean - mean
+        total = n + size
+        mean += delta * size / total
+        m2 += part_m2 + delta * delta * n * size / total
+        n = total
+    return math.sqrt(m2 / n)
+
+
 def wasserstein(pair: ColumnPair) -> float:
-    std = pair.streams[0].std() if pair.streamed else float(np.std(pair.reference))
+    std = pair.streams[0].std() if pair.streamed else _std(pair.reference)
     norm = max(std, 0.001)
     return _cdf_distance(pair, 1) / norm
 

@@ -166,8 +166,8 @@ class ParquetColumns:
             examples: list[Any] = []
             for array in self._batches(parquet_file, name):
                 nulls += array.null_count
-                if floating:
-                    nan += int(pc.sum(pc.is_nan(array)).as_py() or 0)
+                if floating and int(pc.sum(pc.is_finite(array)).as_py() or 0) < len(array) - array.null_count:
+                    nan += int(pc.sum(pc.is_nan(array)).as_py() or 0)  # only when some value is not finite
                     infinite += int(pc.sum(pc.is_inf(array)).as_py() or 0)
                 elif integer and len(integers) < _INTEGER_DISTINCT_CAP:
                     present = pc.drop_null(array).to_numpy()
@@ -203,9 +203,45 @@ class ParquetColumns:
         summary built batch by batch with bounded memory."""
         from airflow_mlmonitor.drift.summary import summarize
 
-        if keep_rows or self.num_rows <= self.stream_rows or not self._is_number(name):
+        if keep_rows or not self._is_number(name):
             return summarize(self.column(name), name=name, side=side, keep_rows=keep_rows)
+        if self.num_rows <= self.stream_rows:
+            return self._sorted(name, side)
         return self._streamed(name, side)
+
+    def _sorted(self, name: str, side: str) -> ColumnSummary:
+        """A numeric column's summary as :func:`~airflow_mlmonitor.drift.summary.summarize` gives it,
+        with one copy: the column's chunks are concatenated into a fresh array sorted in place, and
+        NaN (sorted last) and infinities (sorted first and last) are cut off by binary search."""
+        import numpy as np
+        import pyarrow as pa
+
+        from airflow_mlmonitor.drift.summary import ColumnSummary
+
+        with self._file() as parquet_file:
+            table = parquet_file.read(columns=[name], use_threads=False)
+            column = table.column(0)
+            integer = pa.types.is_integer(column.type)
+            dtype = self._pandas_dtype(parquet_file, name, column.null_count)
+        parts = [chunk.to_numpy(zero_copy_only=False) for chunk in column.chunks if len(chunk)]
+        del table, column
+        if not integer or dtype.kind == "f":  # floats, or integers with nulls (NaN) as pandas reads them
+            parts = [part.astype(np.float64, copy=False) for part in parts]
+        if not parts:
+            values = np.empty(0, dtype=np.float64 if dtype.kind == "f" else dtype)
+        elif len(parts) == 1:
+            values = parts[0].copy()  # arrow's buffer is read-only
+        else:
+            values = np.concatenate(parts)
+        del parts
+        values.sort()
+        if values.dtype.kind != "f":
+            return ColumnSummary.numeric(name, side, str(dtype), values)
+        first_nan = int(np.searchsorted(values, np.nan, side="left"))
+        low = int(np.searchsorted(values[:first_nan], -np.inf, side="right"))
+        high = int(np.searchsorted(values[:first_nan], np.inf, side="left"))
+        return ColumnSummary.numeric(name, side, str(dtype), values[low:high], missing=len(values) - first_nan,
+                                     infinite=low + first_nan - high)
 
     def _is_number(self, name: str) -> bool:
         import pyarrow as pa

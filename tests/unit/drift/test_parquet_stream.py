@@ -15,6 +15,7 @@ from airflow_mlmonitor.drift.columns import facts, infer_column_type, infer_type
 from airflow_mlmonitor.drift.engine import compute_column_drift
 from airflow_mlmonitor.drift.parquet import ParquetColumns
 from airflow_mlmonitor.drift.profile import ReferenceProfile, write_profile
+from airflow_mlmonitor.drift.summary import summarize
 from airflow_mlmonitor.drift.types import DriftOptions
 
 
@@ -122,3 +123,15 @@ def test_a_profile_of_streamed_columns_reads_back_as_streams_with_the_same_verdi
     assert [(c.name, c.method, c.drifted) for c in from_profile] == [(c.name, c.method, c.drifted) for c in raw]
     for mine, theirs in zip(from_profile, raw, strict=True):
         assert mine.score == pytest.approx(theirs.score, rel=1e-9), mine.name
+
+
+def test_numeric_summaries_read_from_parquet_equal_the_summaries_of_the_columns(files):
+    folder, _frames = files
+    source = _open(folder, "reference")
+    for name in ["continuous", "skewed", "ties", "low_card", "wide_int", "int_with_nulls"]:
+        expected, got = summarize(source.column(name), name=name, side="reference"), source.summary(name, side="reference")
+        assert (got.dtype, got.kind, got.rows, got.missing, got.infinite) == (
+            expected.dtype, expected.kind, expected.rows, expected.missing, expected.infinite
+        ), name
+        assert got.sorted_values.dtype == expected.sorted_values.dtype, name
+        assert np.array_equal(got.sorted_values, expected.sorted_values), name
