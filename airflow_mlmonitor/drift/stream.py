@@ -40,6 +40,14 @@ Builders
 
 Spill files go to ``spill_dir`` (default: the system temporary directory, ``TMPDIR``), one
 directory per stream, deleted by ``close()``.
+
+Helpers: :func:`aligned` walks two streams merged (``(values, ref_counts, cur_counts)`` blocks, what
+the kernels read), :func:`merge_blocks` k-way merges streams' blocks, :func:`compress_sorted` turns
+a sorted array into one ``(values, counts)`` block.
+
+A summary source hands a stream to the engine as
+``ColumnSummary.streamed(name, side, dtype, stream, missing=<NULL count>)``
+(:mod:`airflow_mlmonitor.drift.summary`); the engine closes it after the column.
 """
 
 from __future__ import annotations
