@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Literal
 
 from airflow_mlmonitor.drift.summary import ColumnSummary, kind_of, text_examples
@@ -187,31 +188,41 @@ def plan_columns(
     column_types: dict[str, ColumnType] = {}
     ignored: dict[str, str] = {}
     notes: dict[str, list[str]] = {"reference": [], "current": []}
-    for name in _check_presence(reference, current, wanted):
-        series = None if hasattr(current, "facts") else current[name]  # one read per column and side
-        # a source with facts computes them where the data lives (a SQL or Spark source)
-        current_facts = facts_of(current, name, "current") if series is None else facts(series, name, "current")
-        sides = {"reference": facts_of(reference, name, "reference"), "current": current_facts}
-        if name not in categorical:
-            check_kinds(sides["reference"], sides["current"], name)
-        column_type: ColumnType | None
-        if name in numerical or name in categorical:
-            column_type = "numerical" if name in numerical else "categorical"
-        else:
-            inferred_type = infer_type_of(current_facts) if series is None else infer_column_type(series)
-            if inferred_type == "text" and series is not None:
-                current_facts.distinct = int(series.nunique())
-            column_type = _column_type(inferred_type, current_facts, explicit=wanted is not None)
-        if column_type is None:
-            ignored[name] = f"{inferred_type} column (dtype {current_facts.dtype}) is not drift-tested"
-            continue
-        column_types[name] = column_type
-        validate_column(sides["reference"], sides["current"], name, column_type)
-        for side, summary in sides.items():
-            if summary.infinite:
-                notes[side].append(
-                    f"column {name!r}: {summary.infinite} infinite value(s) in {side} treated as missing, as Evidently does"
-                )
+    names = _check_presence(reference, current, wanted)
+    prefetched = _prefetch(reference, current, names)
+    try:
+        for name in names:
+            series = None if hasattr(current, "facts") else current[name]  # one read per column and side
+            # a source with facts computes them where the data lives (a SQL or Spark source)
+            if name in prefetched:
+                current_facts, reference_facts = prefetched.pop(name).result()
+            else:
+                current_facts = facts_of(current, name, "current") if series is None else facts(series, name, "current")
+                reference_facts = facts_of(reference, name, "reference")
+            sides = {"reference": reference_facts, "current": current_facts}
+            if name not in categorical:
+                check_kinds(sides["reference"], sides["current"], name)
+            column_type: ColumnType | None
+            if name in numerical or name in categorical:
+                column_type = "numerical" if name in numerical else "categorical"
+            else:
+                inferred_type = infer_type_of(current_facts) if series is None else infer_column_type(series)
+                if inferred_type == "text" and series is not None:
+                    current_facts.distinct = int(series.nunique())
+                column_type = _column_type(inferred_type, current_facts, explicit=wanted is not None)
+            if column_type is None:
+                ignored[name] = f"{inferred_type} column (dtype {current_facts.dtype}) is not drift-tested"
+                continue
+            column_types[name] = column_type
+            validate_column(sides["reference"], sides["current"], name, column_type)
+            for side, summary in sides.items():
+                if summary.infinite:
+                    notes[side].append(
+                        f"column {name!r}: {summary.infinite} infinite value(s) in {side} treated as missing, as Evidently does"
+                    )
+    finally:
+        for future in prefetched.values():  # an error stopped the plan: no more reads
+            future.cancel()
     if not column_types:
         raise InvalidInputError(
             "No numerical or categorical columns to compare"
@@ -219,6 +230,27 @@ def plan_columns(
             + ". Pass `columns`, `numerical_columns` or `categorical_columns`."
         )
     return ColumnPlan(column_types=column_types, ignored=ignored, notes=(*notes["reference"], *notes["current"]))
+
+
+#: parallel reads of parquet facts in the column plan (pyarrow decoding releases the GIL)
+PLAN_WORKERS = 2
+
+
+def _prefetch(reference: Any, current: Any, names: list[str]) -> dict[str, Future[tuple[ColumnSummary, ColumnSummary]]]:
+    """Both sides' facts of every column, read ahead in threads when both inputs are parquet files
+    (memory: facts only, no values). Other sources are read in the plan's own loop."""
+    from airflow_mlmonitor.drift.parquet import ParquetColumns
+
+    if not (isinstance(current, ParquetColumns) and isinstance(reference, ParquetColumns)) or len(names) < 2:
+        return {}
+    pool = ThreadPoolExecutor(max_workers=PLAN_WORKERS, thread_name_prefix="mlmonitor-plan")
+
+    def both(name: str) -> tuple[ColumnSummary, ColumnSummary]:
+        return facts_of(current, name, "current"), facts_of(reference, name, "reference")
+
+    futures = {name: pool.submit(both, name) for name in names}
+    pool.shutdown(wait=False)  # the futures still run; the plan waits on each in column order
+    return futures
 
 
 def facts(series: pd.Series, name: str, side: str) -> ColumnSummary:
@@ -235,7 +267,9 @@ def facts(series: pd.Series, name: str, side: str) -> ColumnSummary:
 def facts_of(data: Any, name: str, side: str) -> ColumnSummary:
     """:func:`facts` of ``data[name]``, or the stored facts of a reference profile."""
     if hasattr(data, "facts"):
-        return data.facts(name)  # type: ignore[no-any-return]
+        summary: ColumnSummary = data.facts(name)
+        summary.side = side
+        return summary
     return facts(data[name], name, side)
 
 

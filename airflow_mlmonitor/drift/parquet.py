@@ -4,6 +4,15 @@ A :class:`ParquetColumns` is a column source for :func:`airflow_mlmonitor.drift.
 the drift engine asks for one column of the reference and one of the current data per worker, and
 never holds either input as a whole. Airflow-free: a remote file is given as an ``opener`` (a
 callable returning a binary file object), e.g. ``ObjectStoragePath(...).open`` bound to ``"rb"``.
+
+Memory does not grow with rows either:
+
+- the column plan reads :meth:`ParquetColumns.facts` (dtype, missing and infinite counts, distinct
+  values of integer and text columns, a few text examples), computed batch by batch with pyarrow,
+  never a whole column;
+- above :data:`STREAM_ROWS` rows a numeric column's summary is a
+  :class:`~airflow_mlmonitor.drift.stream.SortedStream` built batch by batch (sorted runs spilled
+  to the temporary directory and merged), instead of one sorted array.
 """
 
 from __future__ import annotations
@@ -20,8 +29,17 @@ if TYPE_CHECKING:
     import pandas as pd
     import pyarrow.parquet as pq
 
+    from airflow_mlmonitor.drift.summary import ColumnSummary
+
 PARQUET_SUFFIXES = (".parquet", ".pq")
 Opener = Callable[[], IO[bytes]]
+#: rows above which numeric columns are summarised as spilled streams rather than sorted arrays
+STREAM_ROWS = 20_000_000
+#: rows per batch when a column is read in batches
+BATCH_ROWS = 1 << 20
+#: distinct values counted for an integer column's facts (enough for Evidently's type inference)
+_INTEGER_DISTINCT_CAP = 11
+_EXAMPLE_ROWS = 2000
 
 
 def is_parquet(source: Any) -> bool:
@@ -39,22 +57,33 @@ class ParquetColumns:
     :param name: the parameter name (``reference``/``current``), used in error messages.
     """
 
-    def __init__(self, source: str | os.PathLike[str] | Opener, *, name: str = "data") -> None:
+    def __init__(self, source: str | os.PathLike[str] | Opener, *, name: str = "data", stream_rows: int | None = None,
+                 spill_dir: str | None = None) -> None:
         self.source = source
         self.name = name
+        self.stream_rows = STREAM_ROWS if stream_rows is None else stream_rows
+        self.spill_dir = spill_dir
+
+    def describe(self) -> str:
+        """How messages about the plan name this input (its parameter name)."""
+        return self.name
 
     @contextlib.contextmanager
-    def _file(self) -> Iterator[pq.ParquetFile]:
-        """The parquet file, opened for one read and closed after it (with the opener's handle)."""
+    def _file(self, *, batches: bool = False) -> Iterator[pq.ParquetFile]:
+        """The parquet file, opened for one read and closed after it (with the opener's handle).
+
+        ``batches``: opened to iterate batches; without pre-buffering, which would keep every
+        coalesced read of the iteration in memory (memory growing with rows)."""
         import pyarrow.parquet as pq
 
         handle = None
+        options = {"pre_buffer": False} if batches else {}
         try:
             if isinstance(self.source, (str, os.PathLike)):
-                parquet_file = pq.ParquetFile(os.path.expanduser(os.fspath(self.source)))
+                parquet_file = pq.ParquetFile(os.path.expanduser(os.fspath(self.source)), **options)
             else:
                 handle = self.source()
-                parquet_file = pq.ParquetFile(handle)
+                parquet_file = pq.ParquetFile(handle, **options)
         except FileNotFoundError as err:
             raise DataLoadError(f"{self.name}: parquet input {self._describe()} does not exist.") from err
         except Exception as err:
@@ -89,13 +118,171 @@ class ParquetColumns:
     def __len__(self) -> int:
         return self.num_rows
 
-    def column(self, name: str) -> pd.Series:
-        """Read one column (only its pages) as a pandas Series."""
+    def _check_column(self, name: str) -> None:
         if name not in self.columns:
             raise InvalidInputError(
                 f"Column {name!r} is not in the {self.name} data {self._describe()}; "
                 f"it has {', '.join(map(repr, self.columns[:20]))}."
             )
+
+    def _batches(self, parquet_file: pq.ParquetFile, name: str) -> Iterator[Any]:
+        for batch in parquet_file.iter_batches(batch_size=BATCH_ROWS, columns=[name], use_threads=False):
+            yield batch.column(0)
+
+    @staticmethod
+    def _pandas_dtype(parquet_file: pq.ParquetFile, name: str, nulls: int) -> Any:
+        """The dtype :meth:`column` gives: the arrow type's pandas dtype, integers and bools with
+        missing values becoming float64 and object, as pyarrow converts them."""
+        import numpy as np
+
+        dtype = parquet_file.schema_arrow.empty_table().column(name).to_pandas().dtype
+        if nulls and isinstance(dtype, np.dtype) and dtype.kind in "iub":
+            return np.dtype("float64") if dtype.kind in "iu" else np.dtype("object")
+        return dtype
+
+    def facts(self, name: str) -> ColumnSummary:
+        """What the column plan needs about a column, without holding it: dtype, kind, rows, missing
+        and infinite counts, text examples, and the distinct count of integer and text columns
+        (capped at 11 for integers: enough for Evidently's "at most 10 values" rule). Batch by batch."""
+        import numpy as np
+        import pandas as pd
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        from airflow_mlmonitor.drift.summary import ColumnSummary, text_examples
+
+        self._check_column(name)
+        with self._file(batches=True) as parquet_file:
+            arrow_type = parquet_file.schema_arrow.field(name).type
+            value_type = arrow_type.value_type if pa.types.is_dictionary(arrow_type) else arrow_type
+            floating = pa.types.is_floating(arrow_type)
+            integer = pa.types.is_integer(arrow_type)
+            text = pa.types.is_string(value_type) or pa.types.is_large_string(value_type) or (
+                hasattr(pa.types, "is_string_view") and pa.types.is_string_view(value_type)
+            )
+            nulls = nan = infinite = 0
+            integers: np.ndarray = np.empty(0, dtype=np.int64)
+            uniques: list[Any] = []
+            examples: list[Any] = []
+            for array in self._batches(parquet_file, name):
+                nulls += array.null_count
+                if floating and int(pc.sum(pc.is_finite(array)).as_py() or 0) < len(array) - array.null_count:
+                    nan += int(pc.sum(pc.is_nan(array)).as_py() or 0)  # only when some value is not finite
+                    infinite += int(pc.sum(pc.is_inf(array)).as_py() or 0)
+                elif integer and len(integers) < _INTEGER_DISTINCT_CAP:
+                    present = pc.drop_null(array).to_numpy()
+                    integers = np.union1d(integers, np.unique(present))
+                elif text:
+                    decoded = array.dictionary_decode() if pa.types.is_dictionary(array.type) else array
+                    uniques.append(pc.unique(pc.drop_null(decoded)))
+                    if len(examples) < _EXAMPLE_ROWS:
+                        examples.extend(pc.drop_null(decoded).slice(0, _EXAMPLE_ROWS - len(examples)).to_pylist())
+            rows = parquet_file.metadata.num_rows
+            dtype = self._pandas_dtype(parquet_file, name, nulls)
+        missing = nulls + nan
+        if pd.api.types.is_bool_dtype(dtype):
+            kind = "other"
+        elif pd.api.types.is_numeric_dtype(dtype):
+            kind = "numeric"
+        else:
+            kind = "text" if text and rows > missing else "other"
+        distinct = None
+        if integer and not floating:
+            distinct = min(len(integers), _INTEGER_DISTINCT_CAP)
+        elif text:
+            distinct = len(pa.chunked_array(uniques, type=uniques[0].type).unique()) if uniques else 0
+        return ColumnSummary(
+            name, self.name, str(dtype), kind, rows, missing, infinite=infinite,  # type: ignore[arg-type]
+            examples=text_examples(pd.Series(examples, dtype=object)) if kind == "text" else (),
+            distinct=distinct,
+        )
+
+    def summary(self, name: str, *, side: str, keep_rows: bool = False) -> ColumnSummary:
+        """One side of one column for the drift engine: the classic summary of the column read
+        whole, or above :attr:`stream_rows` rows (numeric columns, row order not needed) a streamed
+        summary built batch by batch with bounded memory."""
+        from airflow_mlmonitor.drift.summary import summarize
+
+        if keep_rows or not self._is_number(name):
+            return summarize(self.column(name), name=name, side=side, keep_rows=keep_rows)
+        if self.num_rows <= self.stream_rows:
+            return self._sorted(name, side)
+        return self._streamed(name, side)
+
+    def _sorted(self, name: str, side: str) -> ColumnSummary:
+        """A numeric column's summary as :func:`~airflow_mlmonitor.drift.summary.summarize` gives it,
+        with one copy: the column's chunks are concatenated into a fresh array sorted in place, and
+        NaN (sorted last) and infinities (sorted first and last) are cut off by binary search."""
+        import numpy as np
+        import pyarrow as pa
+
+        from airflow_mlmonitor.drift.summary import ColumnSummary
+
+        with self._file() as parquet_file:
+            table = parquet_file.read(columns=[name], use_threads=False)
+            column = table.column(0)
+            integer = pa.types.is_integer(column.type)
+            dtype = self._pandas_dtype(parquet_file, name, column.null_count)
+        parts = [chunk.to_numpy(zero_copy_only=False) for chunk in column.chunks if len(chunk)]
+        del table, column
+        if not integer or dtype.kind == "f":  # floats, or integers with nulls (NaN) as pandas reads them
+            parts = [part.astype(np.float64, copy=False) for part in parts]
+        if not parts:
+            values = np.empty(0, dtype=np.float64 if dtype.kind == "f" else dtype)
+        elif len(parts) == 1:
+            values = parts[0].copy()  # arrow's buffer is read-only
+        else:
+            values = np.concatenate(parts)
+        del parts
+        values.sort()
+        if values.dtype.kind != "f":
+            return ColumnSummary.numeric(name, side, str(dtype), values)
+        first_nan = int(np.searchsorted(values, np.nan, side="left"))
+        low = int(np.searchsorted(values[:first_nan], -np.inf, side="right"))
+        high = int(np.searchsorted(values[:first_nan], np.inf, side="left"))
+        return ColumnSummary.numeric(name, side, str(dtype), values[low:high], missing=len(values) - first_nan,
+                                     infinite=low + first_nan - high)
+
+    def _is_number(self, name: str) -> bool:
+        import pyarrow as pa
+
+        self._check_column(name)
+        with self._file() as parquet_file:
+            arrow_type = parquet_file.schema_arrow.field(name).type
+        return bool(pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type))
+
+    def _streamed(self, name: str, side: str) -> ColumnSummary:
+        import logging
+        import time
+
+        import pyarrow as pa
+
+        from airflow_mlmonitor.drift.stream import StreamBuilder
+        from airflow_mlmonitor.drift.summary import ColumnSummary
+
+        started = time.monotonic()
+        builder = StreamBuilder(spill_dir=self.spill_dir)
+        nulls = 0
+        try:
+            with self._file(batches=True) as parquet_file:
+                integer = pa.types.is_integer(parquet_file.schema_arrow.field(name).type)
+                for array in self._batches(parquet_file, name):
+                    nulls += array.null_count
+                    builder.add(array.to_numpy(zero_copy_only=False))  # nulls become NaN
+                dtype = self._pandas_dtype(parquet_file, name, nulls)
+            stream = builder.finish(integer=integer and not nulls)
+        except BaseException:
+            builder.abort()
+            raise
+        logging.getLogger(__name__).info(
+            "drift: column %r (%s): %s values streamed (%s distinct) in %.1f s", name, side, f"{stream.n:,}",
+            f"{stream.distinct:,}", time.monotonic() - started,
+        )
+        return ColumnSummary.streamed(name, side, str(dtype), stream)
+
+    def column(self, name: str) -> pd.Series:
+        """Read one column (only its pages) as a pandas Series."""
+        self._check_column(name)
         with self._file() as parquet_file:
             table = parquet_file.read(columns=[name], use_threads=False)
         series = table.column(0).to_pandas()

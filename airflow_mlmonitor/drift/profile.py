@@ -39,8 +39,13 @@ def _member(index: int, suffix: str) -> str:
     return f"columns/{index:04d}.{suffix}"
 
 
+#: stored values above which a profile column is read back as a spilled stream, not one array
+STREAM_VALUES = 20_000_000
+_READ_VALUES = 1 << 20
+
+
 def _storable(summary: ColumnSummary) -> bool:
-    if summary.sorted_values is not None:
+    if summary.sorted_values is not None or summary.stream is not None:
         return True
     counts = summary.value_counts
     return counts is not None and all(isinstance(k, _JSON_KEYS) for k in counts.index.tolist())
@@ -51,7 +56,7 @@ def _entry(summary: ColumnSummary, index: int) -> dict[str, Any]:
         "name": summary.name, "dtype": summary.dtype, "kind": summary.kind, "rows": summary.rows,
         "missing": summary.missing, "infinite": summary.infinite, "examples": list(summary.examples),
     }
-    if summary.sorted_values is not None:
+    if summary.sorted_values is not None or summary.stream is not None:
         entry.update(stored="sorted", member=_member(index, "npy"))
     elif _storable(summary):
         entry.update(stored="counts", member=_member(index, "json"))
@@ -61,7 +66,15 @@ def _entry(summary: ColumnSummary, index: int) -> dict[str, Any]:
 
 
 def _write_values(archive: zipfile.ZipFile, summary: ColumnSummary, entry: dict[str, Any]) -> None:
-    if entry["stored"] == "sorted":
+    if entry["stored"] == "sorted" and summary.stream is not None:  # written block by block
+        stream = summary.stream
+        dtype = np.dtype(np.int64 if stream.integer else np.float64)
+        header = {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False, "shape": (stream.n,)}
+        with archive.open(entry["member"], "w", force_zip64=True) as handle:
+            np.lib.format.write_array_header_2_0(handle, header)
+            for block_values, block_counts in stream.chunks():
+                handle.write(np.repeat(block_values, block_counts).astype(dtype, copy=False).tobytes())
+    elif entry["stored"] == "sorted":
         assert summary.sorted_values is not None
         with archive.open(entry["member"], "w", force_zip64=True) as handle:
             np.lib.format.write_array(handle, summary.sorted_values, allow_pickle=False)
@@ -94,11 +107,14 @@ def write_profile(
             ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="mlmonitor-profile") as pool:
         for start in range(0, len(names), max(1, workers)):  # a window of columns in memory at a time
             batch = names[start : start + max(1, workers)]
-            futures = [pool.submit(lambda n: summarize(source.column(n), name=n, side="reference"), n) for n in batch]
+            futures = [pool.submit(_summary, source, n) for n in batch]
             for offset, future in enumerate(futures):
                 summary = future.result()
-                entry = _entry(summary, start + offset)
-                _write_values(archive, summary, entry)
+                try:
+                    entry = _entry(summary, start + offset)
+                    _write_values(archive, summary, entry)
+                finally:
+                    summary.close()
                 entries.append(entry)
             if progress is not None:
                 progress(f"drift profile: {len(entries)}/{len(names)} columns")
@@ -106,6 +122,43 @@ def write_profile(
                  "columns": [e["name"] for e in entries], "entries": entries}
         archive.writestr(_INDEX, json.dumps(index))
     return index
+
+
+def _summary(source: Any, name: str) -> ColumnSummary:
+    """A column's summary: the source's own (a parquet file streams large columns) or summarised."""
+    if hasattr(source, "summary"):
+        return source.summary(name, side="reference")  # type: ignore[no-any-return]
+    return summarize(source.column(name), name=name, side="reference")
+
+
+def _read_sorted(handle: IO[bytes], summary: ColumnSummary) -> None:
+    """Load a stored sorted array; a large one becomes a spilled stream read block by block."""
+    from airflow_mlmonitor.drift.stream import compress_sorted, from_blocks
+
+    version = np.lib.format.read_magic(handle)
+    if version == (1, 0):
+        shape, fortran, dtype = np.lib.format.read_array_header_1_0(handle)
+    else:
+        shape, fortran, dtype = np.lib.format.read_array_header_2_0(handle)
+    if len(shape) != 1 or fortran or dtype.hasobject:
+        raise ValueError(f"stored values have shape {shape} and dtype {dtype}, expected a flat numeric array")
+    size = int(shape[0])
+
+    def blocks(chunk: int) -> Iterator[np.ndarray]:
+        left = size
+        while left:
+            count = min(chunk, left)
+            data = handle.read(count * dtype.itemsize)
+            if len(data) != count * dtype.itemsize:
+                raise EOFError("the stored values end early")
+            left -= count
+            yield np.frombuffer(data, dtype=dtype)
+
+    if size <= STREAM_VALUES:
+        summary.sorted_values = np.concatenate(list(blocks(size or 1))) if size else np.empty(0, dtype=dtype)
+        return
+    stream = from_blocks((compress_sorted(b) for b in blocks(_READ_VALUES)), integer=dtype.kind in "iub")
+    summary.stream, summary.distinct = stream, stream.distinct
 
 
 class ReferenceProfile:
@@ -206,7 +259,7 @@ class ReferenceProfile:
             try:
                 with archive.open(entry["member"]) as handle:
                     if entry["stored"] == "sorted":
-                        summary.sorted_values = np.lib.format.read_array(handle, allow_pickle=False)
+                        _read_sorted(handle, summary)
                     else:
                         data = json.load(handle)
                         summary.value_counts = counts_series(data["keys"], data["counts"])
@@ -227,12 +280,16 @@ class ReferenceProfile:
         rows = min(size or self.num_rows, self.num_rows)
         for name in columns:
             summary = self.summary(name)
-            if summary.sorted_values is not None:
-                values: Any = summary.sorted_values
+            if summary.stream is not None:
+                values: Any = summary.stream.to_array()
+                summary.close()
+            elif summary.sorted_values is not None:
+                values = summary.sorted_values
             else:
                 assert summary.value_counts is not None
                 counts = summary.value_counts
                 values = np.repeat(counts.index.to_numpy(dtype=object), counts.to_numpy())
             picked = values[rng.integers(0, len(values), rows)] if len(values) else np.full(rows, None)
-            data[name] = pd.Series(picked, dtype=summary.dtype if summary.sorted_values is not None else None)
+            numeric = summary.sorted_values is not None or summary.stream is not None
+            data[name] = pd.Series(picked, dtype=summary.dtype if numeric else None)
         return pd.DataFrame(data)

@@ -40,6 +40,14 @@ Builders
 
 Spill files go to ``spill_dir`` (default: the system temporary directory, ``TMPDIR``), one
 directory per stream, deleted by ``close()``.
+
+Helpers: :func:`aligned` walks two streams merged (``(values, ref_counts, cur_counts)`` blocks, what
+the kernels read), :func:`merge_blocks` k-way merges streams' blocks, :func:`compress_sorted` turns
+a sorted array into one ``(values, counts)`` block.
+
+A summary source hands a stream to the engine as
+``ColumnSummary.streamed(name, side, dtype, stream, missing=<NULL count>)``
+(:mod:`airflow_mlmonitor.drift.summary`); the engine closes it after the column.
 """
 
 from __future__ import annotations
@@ -195,7 +203,7 @@ class ArrayStream(SortedStream):
             if end < n:  # never split a run of ties
                 cut = int(np.searchsorted(values, values[end], side="left"))
                 end = cut if cut > start else int(np.searchsorted(values, values[end], side="right"))
-            yield _compress(values[start:end].astype(np.float64, copy=False))
+            yield compress_sorted(values[start:end].astype(np.float64, copy=False))
             start = end
 
     def to_array(self) -> np.ndarray:
@@ -205,7 +213,8 @@ class ArrayStream(SortedStream):
 class _Aggregates:
     """Count, distinct, min, max, mean and sum of squared deviations, block by block (Chan et al.)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, moments: bool = True) -> None:
+        self.moments = moments  # False: count only (sorted runs, merged later)
         self.n = 0
         self.distinct = 0
         self.minimum = math.nan
@@ -215,8 +224,14 @@ class _Aggregates:
 
     def add(self, values: np.ndarray, counts: np.ndarray) -> None:
         size = int(counts.sum())
-        block_mean = float(np.dot(values, counts)) / size
-        block_m2 = float(np.dot(counts, np.square(values - block_mean)))
+        if not self.moments:
+            block_mean = block_m2 = 0.0
+        elif size == len(values):  # every count is 1 (no BLAS np.dot anywhere: its threads stall under load)
+            block_mean = float(np.sum(values)) / size
+            block_m2 = float(np.sum(np.square(values - block_mean)))
+        else:
+            block_mean = float(np.sum(values * counts)) / size
+            block_m2 = float(np.sum(counts * np.square(values - block_mean)))
         if self.n == 0:
             self.minimum, self.mean, self.m2 = float(values[0]), block_mean, block_m2
         else:
@@ -306,11 +321,12 @@ class _Sink:
     """Takes strictly ascending distinct-value blocks; keeps them in memory up to ``memory_values``
     distinct values, then writes them to a spill directory. ``finish()`` gives the stream."""
 
-    def __init__(self, *, integer: bool, memory_values: int = MEMORY_VALUES, spill_dir: str | None = None) -> None:
+    def __init__(self, *, integer: bool, memory_values: int = MEMORY_VALUES, spill_dir: str | None = None,
+                 moments: bool = True) -> None:
         self.integer = integer
         self.memory_values = memory_values
         self.spill_dir = spill_dir
-        self.aggregates = _Aggregates()
+        self.aggregates = _Aggregates(moments=moments)
         self.pending: list[Block] = []
         self.pending_size = 0
         self.directory: str | None = None
@@ -363,11 +379,14 @@ class _Sink:
             shutil.rmtree(self.directory, ignore_errors=True)
 
 
-def _compress(sorted_values: np.ndarray) -> Block:
-    """Distinct values and counts of a sorted array (ties adjacent)."""
+def compress_sorted(sorted_values: np.ndarray) -> Block:
+    """Distinct values and counts of a sorted array (ties adjacent): one block."""
     if not len(sorted_values):
         return sorted_values, np.empty(0, dtype=np.int64)
-    starts = np.flatnonzero(np.concatenate(([True], sorted_values[1:] != sorted_values[:-1])))
+    distinct = sorted_values[1:] != sorted_values[:-1]
+    if distinct.all():  # no ties (continuous values): nothing to compress
+        return sorted_values, np.ones(len(sorted_values), dtype=np.int64)
+    starts = np.flatnonzero(np.concatenate(([True], distinct)))
     counts = np.diff(np.append(starts, len(sorted_values))).astype(np.int64, copy=False)
     return sorted_values[starts], counts
 
@@ -491,6 +510,10 @@ def merge_blocks(iterators: list[Iterator[Block]]) -> Iterator[Block]:
             yield parts_v[0], parts_c[0]
             continue
         values = np.concatenate(parts_v)
+        if all(int(c.sum()) == len(c) for c in parts_c):  # every count is 1: sort the values alone
+            values.sort(kind="stable")  # a merge of the presorted parts
+            yield compress_sorted(values)
+            continue
         counts = np.concatenate(parts_c)
         order = np.argsort(values, kind="stable")
         yield _merge_equal(values[order], counts[order])
@@ -539,20 +562,21 @@ class StreamBuilder:
         return values
 
     def _spill_run(self) -> None:
-        sink = _Sink(integer=bool(self.integer), memory_values=0, spill_dir=self.spill_dir)
+        sink = _Sink(integer=bool(self.integer), memory_values=0, spill_dir=self.spill_dir, moments=False)
         try:
-            sink.add(*_compress(self._sorted_buffer()))
+            sink.add(*compress_sorted(self._sorted_buffer()))
             self._runs.append(sink.finish())
         except BaseException:
             sink.abort()
             raise
 
-    def finish(self) -> SortedStream:
-        integer = bool(self.integer)
+    def finish(self, *, integer: bool | None = None) -> SortedStream:
+        """The stream of every value added; ``integer`` overrides the type guessed from the first chunk."""
+        integer = bool(self.integer if integer is None else integer)
         try:
             if not self._runs:
                 # one run: kept in memory (bounded by run_values)
-                values, counts = _compress(self._sorted_buffer()) if self._buffer else (np.empty(0), np.empty(0, np.int64))
+                values, counts = compress_sorted(self._sorted_buffer()) if self._buffer else (np.empty(0), np.empty(0, np.int64))
                 stream: SortedStream = from_counts(values, counts, integer=integer)
             else:
                 if self._buffer:
@@ -560,7 +584,7 @@ class StreamBuilder:
                 log.debug("merging %d sorted runs", len(self._runs))
                 sink = _Sink(integer=integer, memory_values=self.memory_values, spill_dir=self.spill_dir)
                 try:
-                    block = max(1024, (1 << 22) // len(self._runs))  # ~64 MB of buffers across the runs
+                    block = max(1024, (1 << 21) // len(self._runs))  # ~32 MB of buffers across the runs
                     for values, counts in merge_blocks([run.chunks(block) for run in self._runs]):
                         sink.add(values, counts)
                     stream = sink.finish()

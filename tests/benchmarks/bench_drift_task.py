@@ -6,8 +6,11 @@ Cases (parquet files, reference unshifted, current shifted):
   verdicts and scores compared column by column (scores within 1e-6 relative);
 - ``10m``: 10,000,000 x 25, our task only (and Evidently with ``--evidently-10m``, capped by
   ``--evidently-timeout``);
-- ``100m``: 100,000,000 x 2 numerical, our task only.
-Also timed: the column plan + engine alone (no Airflow, no report) on the same files.
+- ``10m2`` and ``100m``: 10,000,000 and 100,000,000 x 2 numerical, our task only: above
+  ``airflow_mlmonitor.drift.parquet.STREAM_ROWS`` rows numeric columns are summarised as spilled
+  sorted streams, so peak RSS at 100M rows should be about that at 10M rows.
+Also timed: the column plan + engine alone (no Airflow, no report) on the same files. The load
+average of the machine is printed before and after (the figures mean little on a busy machine).
 
 Each measurement runs in a fresh subprocess; "peak RSS" is that process's VmHWM (Airflow,
 imports and inputs included). "task s" is the task instance's duration recorded by Airflow.
@@ -30,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-CASES = {"1m": (1_000_000, 20, 5), "10m": (10_000_000, 20, 5), "100m": (100_000_000, 2, 0)}
+CASES = {"1m": (1_000_000, 20, 5), "10m": (10_000_000, 20, 5), "10m2": (10_000_000, 2, 0), "100m": (100_000_000, 2, 0)}
 DAG_ID = "bench_drift_task"
 DAG_SOURCE = """
 import pendulum
@@ -66,6 +69,14 @@ def write_parquet(path: Path, rows: int, n_num: int, n_cat: int, shifted: bool, 
         writer.write_table(table, row_group_size=500_000)
     assert writer is not None
     writer.close()
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU time of this process (all threads): comparable on a busy machine."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _peak_mb() -> float:
@@ -109,6 +120,7 @@ def worker_task(reference: str, current: str) -> dict:
     report = Path(str(result["report_uri"]).removeprefix("file://")) if result and result.get("report_uri") else None
     return {
         "state": str(ti.state), "task_seconds": ti.duration, "wall_seconds": wall, "peak_mb": _peak_mb(),
+        "cpu_seconds": _cpu_seconds(),
         "columns": result["columns"] if result else {}, "report_bytes": report.stat().st_size if report else None,
         "progress": progress[-3:], "evidently_imported": "evidently" in sys.modules,
     }
@@ -128,7 +140,8 @@ def worker_engine(reference: str, current: str) -> dict:
     plan = plan_columns(ref, cur)
     planned = time.perf_counter() - start
     compute_column_drift(ref, cur, DriftOptions(), plan.column_types)
-    return {"plan_seconds": planned, "seconds": time.perf_counter() - start, "peak_mb": _peak_mb()}
+    return {"plan_seconds": planned, "seconds": time.perf_counter() - start, "peak_mb": _peak_mb(),
+            "cpu_seconds": _cpu_seconds()}
 
 
 def worker_evidently(reference: str, current: str) -> dict:
@@ -161,7 +174,8 @@ def worker_evidently(reference: str, current: str) -> dict:
         for m in data["metrics"]
         if m["config"]["type"].endswith("ValueDrift")
     }
-    return {"seconds": seconds, "peak_mb": _peak_mb(), "columns": columns, "report_bytes": len(html.encode())}
+    return {"seconds": seconds, "peak_mb": _peak_mb(), "columns": columns, "report_bytes": len(html.encode()),
+            "cpu_seconds": _cpu_seconds()}
 
 
 # ------------------------------------------------------------------------------ driver
@@ -208,7 +222,9 @@ def airflow_env(home: Path) -> dict[str, str]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", nargs="*", default=list(CASES), choices=list(CASES))
-    parser.add_argument("--dir", help="folder for the generated files (default: a temporary folder)")
+    parser.add_argument("--dir", help="folder for the temporary files (default: the system temporary folder)")
+    parser.add_argument("--data", help="folder where the generated parquet files are kept and reused between runs "
+                                       "(default: generated in the temporary folder and deleted)")
     parser.add_argument("--evidently-10m", action="store_true", help="also try Evidently on 10M rows")
     parser.add_argument("--evidently-timeout", type=float, default=900)
     args = parser.parse_args()
@@ -216,15 +232,19 @@ def main() -> None:
         folder = Path(tmp)
         env = airflow_env(folder / "airflow")
         lines = []
-        header = (f"{'case':<22}{'ours task s':>12}{'RSS MB':>8}{'plan+engine s':>14}{'RSS MB':>8}"
-                  f"{'Evidently s':>12}{'RSS MB':>8}{'ratio':>8}{'report KB':>10}  verdicts")
+        header = (f"{'case':<22}{'ours task s':>12}{'CPU s':>7}{'RSS MB':>8}{'plan+engine s':>14}{'RSS MB':>8}"
+                  f"{'Evidently s':>12}{'CPU s':>7}{'RSS MB':>8}{'ratio':>8}{'CPU ratio':>10}{'report KB':>10}  verdicts")
+        data = Path(args.data) if args.data else folder
+        data.mkdir(parents=True, exist_ok=True)
+        loads = [f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}"]
         for case in args.cases:
             rows, n_num, n_cat = CASES[case]
-            ref, cur = folder / f"ref-{case}.parquet", folder / f"cur-{case}.parquet"
+            ref, cur = data / f"ref-{case}.parquet", data / f"cur-{case}.parquet"
             started = time.perf_counter()
-            write_parquet(ref, rows, n_num, n_cat, shifted=False, seed=1)
-            write_parquet(cur, rows, n_num, n_cat, shifted=True, seed=2)
-            print(f"{case}: files written in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+            for path, shifted, seed in ((ref, False, 1), (cur, True, 2)):
+                if not (args.data and path.exists()):
+                    write_parquet(path, rows, n_num, n_cat, shifted=shifted, seed=seed)
+            print(f"{case}: files ready in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
             ours = measure(env, "task", str(ref), str(cur))
             engine = measure(env, "engine", str(ref), str(cur))
             theirs: dict = {"error": "not run"}
@@ -236,20 +256,26 @@ def main() -> None:
             label = f"{rows:,} x {n_num + n_cat}"
             ours_s = ours.get("task_seconds")
             ev_s = theirs.get("seconds")
+            ours_cpu, ev_cpu = ours.get("cpu_seconds"), theirs.get("cpu_seconds")
             lines.append(
-                f"{label:<22}{ours_s if ours_s is None else f'{ours_s:.1f}':>12}{ours.get('peak_mb', 0):>8.0f}"
+                f"{label:<22}{ours_s if ours_s is None else f'{ours_s:.1f}':>12}{ours_cpu or float('nan'):>7.1f}"
+                f"{ours.get('peak_mb', 0):>8.0f}"
                 f"{engine.get('seconds', float('nan')):>14.1f}{engine.get('peak_mb', 0):>8.0f}"
-                f"{'n/a' if ev_s is None else f'{ev_s:.1f}':>12}{theirs.get('peak_mb', 0):>8.0f}"
+                f"{'n/a' if ev_s is None else f'{ev_s:.1f}':>12}{ev_cpu or float('nan'):>7.1f}{theirs.get('peak_mb', 0):>8.0f}"
                 f"{(f'{ev_s / ours_s:.1f}x' if ev_s and ours_s else 'n/a'):>8}"
+                f"{(f'{ev_cpu / ours_cpu:.1f}x' if ev_cpu and ours_cpu else 'n/a'):>10}"
                 f"{(ours.get('report_bytes') or 0) / 1024:>10.0f}  "
                 + (compare(ours.get("columns", {}), theirs["columns"]) if "columns" in theirs
                    else f"Evidently: {theirs.get('error')}")
                 + (f"; ours: {ours['error']}" if "error" in ours else "")
             )
-            for path in (ref, cur):
-                path.unlink()
+            loads.append(f"load average after {case}: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+            if not args.data:
+                for path in (ref, cur):
+                    path.unlink()
         print(header)
         print("\n".join(lines))
+        print("\n".join(loads))
 
 
 if __name__ == "__main__":

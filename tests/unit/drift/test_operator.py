@@ -49,3 +49,10 @@ def test_bad_options_fail_before_loading_data():
     op = DriftReportOperator(task_id="drift", reference=never, current=never, drift_share="most")
     with pytest.raises(InvalidInputError, match="drift_share must be a number"):
         op.run_check(context={})  # type: ignore[arg-type]
+
+
+def test_the_profile_operator_keeps_its_contract_import_path():
+    from airflow_mlmonitor.operators import drift, drift_profile
+
+    assert drift.DriftProfileOperator is drift_profile.DriftProfileOperator
+    assert "DriftProfileOperator" in drift.__all__

@@ -20,7 +20,7 @@ from airflow_mlmonitor.drift.types import DriftOptions
 from airflow_mlmonitor.exceptions import InvalidInputError
 
 RNG = np.random.default_rng(11)
-N = 60_000
+N = 30_000
 
 
 def _datasets() -> dict[str, tuple[np.ndarray, np.ndarray]]:
