@@ -36,12 +36,20 @@ def _label(value: float) -> str:
 
 
 def histogram(pair: ColumnPair, bins: int = BINS) -> Distribution:
-    ref, cur = pair.reference_sorted, pair.current_sorted
-    low, high = float(min(ref[0], cur[0])), float(max(ref[-1], cur[-1]))
+    remote = hasattr(pair, "bin_counts")  # a pair whose values stay on Spark counts its bins there
+    if remote:
+        low, high = pair.value_range()  # type: ignore[attr-defined]
+    else:
+        ref, cur = pair.reference_sorted, pair.current_sorted
+        low, high = float(min(ref[0], cur[0])), float(max(ref[-1], cur[-1]))
     if not (math.isfinite(low) and math.isfinite(high)) or low == high:
         edges = np.array([low, high if high > low else low + 1.0])
     else:
         edges = np.linspace(low, high, bins + 1)
+    if remote:
+        counts = pair.bin_counts(edges)  # type: ignore[attr-defined]
+        shares = [tuple(float(c) / n for c in side) for side, n in zip(counts, (pair.n_reference, pair.n_current), strict=True)]
+        return Distribution("histogram", tuple(_label(e) for e in edges[:-1]), shares[0], shares[1], low, high)
     shares = []
     for values in (ref, cur):
         positions = np.searchsorted(values, edges, side="left")

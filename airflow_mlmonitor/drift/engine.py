@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from airflow_mlmonitor.drift.distributed import column_pair, kernel_for
 from airflow_mlmonitor.drift.distribution import distribution
 from airflow_mlmonitor.drift.methods import METHODS, Method, default_method, evidently_score
 from airflow_mlmonitor.drift.samples import ColumnPair
@@ -104,7 +105,7 @@ def compute_column_drift(
         column_type = column_types[name]
         method = resolve_method(name, column_type, options)
         keep_rows = method is not None and method.kernel is None  # Evidently's own function: row order
-        pair = ColumnPair(
+        pair = column_pair(  # a SparkPair when both sides are on Spark (drift/distributed.py)
             name,
             column_type,
             column_summary(ref_source, name, "reference", keep_rows=keep_rows),
@@ -157,8 +158,9 @@ def column_drift(pair: ColumnPair, options: DriftOptions) -> ColumnDrift:
     threshold = method.default_threshold if threshold is None else float(threshold)
     shape = distribution(pair)
     try:
-        if method.kernel is not None:
-            score = method.kernel(pair)
+        kernel = kernel_for(pair, method)  # the distributed kernel for a SparkPair
+        if kernel is not None:
+            score = kernel(pair)
             drifted = method.drifted(score, threshold)
         else:
             score, drifted = evidently_score(method.name, pair, threshold)

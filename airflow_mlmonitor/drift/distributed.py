@@ -1,0 +1,506 @@
+"""Exact drift on Spark: the driver collects O(buckets + categories) numbers, never a column.
+
+A Spark column becomes a :class:`SparkSummary` (its facts plus a handle on the DataFrame). When
+both sides of a numerical column are on Spark the engine gets a :class:`SparkPair`, whose
+kernels compute Evidently's scores where the data is:
+
+- both sides' finite values are labelled (0 = reference, 1 = current), cut into buckets at
+  approximate quantiles (literal boundaries, so every job sees the same buckets) and counted per
+  distinct value (``r``, ``c``): ties are one row, so the cumulative distributions are exact;
+- one small job collects per bucket its range and totals; the driver turns them into offsets;
+- one window pass per bucket adds the offsets to the running counts and aggregates the largest
+  signed gap ``F_ref - F_cur`` (KS), the integrals of ``|F_ref - F_cur|`` and its square over
+  ``dx`` (Wasserstein, energy distance) and the rank sums and tie term (Mann-Whitney); the driver
+  adds the terms between buckets (last value of one, first of the next);
+- histograms (Sturges bins for PSI / KL / Jensen-Shannon, the report's 30 bins) are one
+  ``groupBy(side, bin)`` with numpy's own bin edges as literals; t-test from moments.
+
+Methods without a distributed kernel (``anderson``, Evidently's own ``es``, ``cramer_von_mises``,
+``empirical_mmd``, ``hellinger``) and a pair whose other side is not on Spark collect the column's
+values to the worker, with a warning. Scipy's exact small-sample modes (KS with at most 10,000
+values per side, Mann-Whitney with at most 8) collect those few values. Categorical columns are
+exact ``groupBy`` counts and use the ordinary kernels. pyspark is imported inside functions only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import functools
+import logging
+import math
+import weakref
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from airflow_mlmonitor.drift import methods
+from airflow_mlmonitor.drift.samples import ColumnPair
+from airflow_mlmonitor.drift.summary import ColumnSummary, counts_series, text_examples
+from airflow_mlmonitor.drift.types import ColumnType
+from airflow_mlmonitor.sources.spark_session import run_spark
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from airflow_mlmonitor.drift.methods import Method
+
+log = logging.getLogger(__name__)
+#: largest number of value buckets (also capped by ``spark.sql.shuffle.partitions``)
+BUCKETS = 64
+#: scipy's ``ks_2samp`` uses its exact mode up to this many values per side (``MAX_AUTO_N``)
+SCIPY_EXACT_KS = 10000
+_INTEGER_TYPES = ("tinyint", "smallint", "int", "bigint")
+_FLOAT_TYPES = ("double", "float")
+_INF = float("inf")
+
+
+def quoted(name: str) -> Any:
+    """A column reference that takes any column name literally (dots, spaces, backticks)."""
+    from pyspark.sql import functions as F
+
+    return F.col("`" + name.replace("`", "``") + "`")
+
+
+def _is_text(spark_type: str) -> bool:
+    return spark_type == "string" or spark_type.startswith(("varchar", "char"))
+
+
+def column_facts(frame: Any, types: Mapping[str, str], *, example_rows: int) -> dict[str, Any]:
+    """Rows, NULL+NaN, infinities and (integer, text columns) exact distinct counts of every column
+    in one aggregation; a few example values of text columns from the first rows."""
+    from pyspark.sql import functions as F
+
+    exprs = [F.count(F.lit(1)).alias("rows")]
+    for i, (name, spark_type) in enumerate(types.items()):
+        col = quoted(name)
+        floating = spark_type in _FLOAT_TYPES
+        missing = (col.isNull() | F.isnan(col)) if floating else col.isNull()
+        exprs.append(F.sum(F.when(missing, 1).otherwise(0)).alias(f"m{i}"))
+        if floating:
+            exprs.append(F.sum(F.when((col == _INF) | (col == -_INF), 1).otherwise(0)).alias(f"i{i}"))
+        if spark_type in _INTEGER_TYPES or _is_text(spark_type):
+            exprs.append(F.count_distinct(col).alias(f"d{i}"))
+    row = frame.agg(*exprs).collect()[0].asDict()
+    text = [name for name, spark_type in types.items() if _is_text(spark_type)]
+    examples: dict[str, tuple[str, ...]] = {}
+    if text:
+        head = frame.select(*[quoted(n) for n in text]).limit(example_rows).toArrow()
+        examples = {n: text_examples(head.column(n).to_pandas()) for n in text}
+    columns = {
+        name: {
+            "missing": int(row.get(f"m{i}") or 0),
+            "infinite": int(row.get(f"i{i}") or 0),
+            "distinct": None if row.get(f"d{i}") is None else int(row[f"d{i}"]),
+            "examples": examples.get(name, ()),
+        }
+        for i, name in enumerate(types)
+    }
+    return {"rows": int(row["rows"]), "columns": columns}
+
+
+@dataclasses.dataclass(frozen=True)
+class SparkColumn:
+    """One column of a Spark DataFrame, as the drift summaries reach it."""
+
+    frame: Any
+    name: str
+    spark_type: str
+    source: str  # the source's describe(), for messages
+    what: str  # error prefix ("current: cannot read SparkSource(...)")
+
+    @property
+    def floating(self) -> bool:
+        return self.spark_type in _FLOAT_TYPES
+
+    def valid(self) -> Any:
+        """Present values: not NULL and, for floats, neither NaN nor infinite (dropped as Evidently does)."""
+        from pyspark.sql import functions as F
+
+        col = quoted(self.name)
+        return (col.isNotNull() & ~F.isnan(col) & (col != _INF) & (col != -_INF)) if self.floating else col.isNotNull()
+
+    def values(self, side: int) -> Any:
+        """``(v double, side int)`` rows of the present values."""
+        from pyspark.sql import functions as F
+
+        return self.frame.where(self.valid()).select(quoted(self.name).cast("double").alias("v"), F.lit(side).alias("side"))
+
+    def value_counts(self) -> pd.Series:
+        """Exact count of each present value (one ``groupBy``), in value order."""
+        rows = run_spark(lambda: self.frame.where(self.valid()).groupBy(quoted(self.name)).count().collect(), self.what)
+        pairs = sorted(((r[0], int(r[1])) for r in rows), key=lambda kv: kv[0])
+        return counts_series([k for k, _ in pairs], [c for _, c in pairs])
+
+    def collect(self) -> np.ndarray:
+        """The present values in read order, on the worker (logged: O(rows) memory)."""
+        log.warning(
+            "Collecting column %r of %s to the worker: this drift computation needs its values (the other "
+            "input is not on Spark, or the method has no distributed kernel; see docs/sources.md).",
+            self.name, self.source,
+        )
+        table = run_spark(lambda: self.frame.where(self.valid()).select(quoted(self.name)).toArrow(), self.what)
+        return table.column(0).to_numpy()
+
+
+@dataclasses.dataclass
+class SparkSummary(ColumnSummary):
+    """A column summary whose values stay on Spark: value counts are one ``groupBy`` on demand;
+    sorted values are collected only when a computation really needs them."""
+
+    spark: SparkColumn | None = None
+    keep_rows: bool = False
+
+    @classmethod
+    def of(cls, facts: ColumnSummary, *, side: str, spark: SparkColumn, keep_rows: bool) -> SparkSummary:
+        fields = {f.name: getattr(facts, f.name) for f in dataclasses.fields(ColumnSummary)}
+        return cls(**{**fields, "side": side}, spark=spark, keep_rows=keep_rows)
+
+    @property
+    def integer(self) -> bool:
+        """Whether the worker-side values would be integers (numpy integer semantics for binning)."""
+        return self.dtype.startswith("int") or self.dtype == "bool"
+
+    def numerical_values(self) -> np.ndarray:
+        assert self.spark is not None
+        if self.sorted_values is None and self.kind == "numeric":
+            values = self.spark.collect()
+            if self.keep_rows:
+                self.row_values = values
+            self.sorted_values = np.sort(values)
+        if self.sorted_values is None and self.value_counts is None:
+            self.value_counts = self.spark.value_counts()
+        return super().numerical_values()
+
+    def counts(self) -> pd.Series:
+        assert self.spark is not None
+        if self.value_counts is None and self.sorted_values is None:
+            self.value_counts = self.spark.value_counts()
+        return super().counts()
+
+
+def column_pair(name: str, column_type: ColumnType, reference: ColumnSummary, current: ColumnSummary) -> ColumnPair:
+    """A :class:`SparkPair` for a numerical column with both sides on one Spark session, else the
+    ordinary :class:`ColumnPair` (a Spark side then collects what the pair asks for)."""
+    if (
+        isinstance(reference, SparkSummary) and isinstance(current, SparkSummary)
+        and column_type == "numerical" and _same_session(reference, current)
+    ):
+        return SparkPair(name, column_type, reference, current)
+    return ColumnPair(name, column_type, reference, current)
+
+
+def _same_session(reference: SparkSummary, current: SparkSummary) -> bool:
+    assert reference.spark is not None and current.spark is not None
+    if reference.kind == "text" or current.kind == "text":
+        return False
+    return reference.spark.frame.sparkSession is current.spark.frame.sparkSession
+
+
+def kernel_for(pair: ColumnPair, method: Method) -> Callable[[ColumnPair], float] | None:
+    """The kernel computing ``method`` on ``pair``: the distributed one for a :class:`SparkPair`,
+    else the method's own (None: Evidently's function). A Spark pair without a distributed kernel
+    collects its values (with a warning)."""
+    if not isinstance(pair, SparkPair):
+        return method.kernel
+    kernel = SPARK_KERNELS.get(method.name)
+    if kernel is None:
+        log.warning(
+            "Drift method %r has no distributed kernel (these do: %s); column %r is collected to the worker.",
+            method.name, ", ".join(sorted(SPARK_KERNELS)), pair.name,
+        )
+        return method.kernel
+    return kernel
+
+
+@dataclasses.dataclass(frozen=True)
+class Buckets:
+    """Per value bucket (non-empty ones, in value order): range and totals of both sides."""
+
+    low: np.ndarray
+    high: np.ndarray
+    reference: np.ndarray  # values per bucket
+    current: np.ndarray
+    reference_distinct: int
+    distinct: int
+    ids: np.ndarray
+
+
+class SparkPair(ColumnPair):
+    """Reference and current of a numerical column, both on Spark (see the module docstring)."""
+
+    def __init__(self, name: str, column_type: ColumnType, reference: SparkSummary, current: SparkSummary) -> None:
+        self.name = name
+        self.column_type: ColumnType = column_type
+        self.summaries = (reference, current)
+        for summary in self.summaries:
+            summary.check_usable()
+        self._sorted = [None, None]
+        self.n_reference, self.n_current = reference.usable, current.usable
+        self.spark = (reference.spark, current.spark)
+        self.session = reference.spark.frame.sparkSession if reference.spark is not None else None
+
+    def _run(self, action: Callable[[], Any]) -> Any:
+        assert self.spark[1] is not None
+        return run_spark(action, f"drift of column {self.name!r} on Spark")
+
+    def _union(self) -> Any:
+        ref, cur = self.spark
+        assert ref is not None and cur is not None
+        return ref.values(0).unionByName(cur.values(1))
+
+    @functools.cached_property
+    def moments(self) -> dict[int, dict[str, Any]]:
+        """Per side: count, min, max, mean, sample and population std, approximate quantiles."""
+        from pyspark.sql import functions as F
+
+        parts = self._buckets_wanted()
+        quantiles = [k / parts for k in range(1, parts)]
+        rows = self._run(lambda: self._union().groupBy("side").agg(
+            F.count("v").alias("n"), F.min("v").alias("min"), F.max("v").alias("max"), F.avg("v").alias("mean"),
+            F.stddev_samp("v").alias("std"), F.stddev_pop("v").alias("std_pop"),
+            F.percentile_approx("v", quantiles, 1000).alias("q"),
+        ).collect())
+        return {int(r["side"]): r.asDict() for r in rows}
+
+    def _buckets_wanted(self) -> int:
+        try:
+            partitions = int(self.session.conf.get("spark.sql.shuffle.partitions"))  # type: ignore[union-attr]
+        except Exception:  # a Connect server that hides its settings
+            partitions = BUCKETS
+        return max(2, min(BUCKETS, partitions))
+
+    @functools.cached_property
+    def bounds(self) -> list[float]:
+        """Bucket boundaries: the sides' approximate quantiles, sorted, strictly inside the range."""
+        low, high = self.value_range()
+        values = {float(q) for side in self.moments.values() for q in (side["q"] or [])}
+        return sorted(v for v in values if low < v <= high)
+
+    def value_range(self) -> tuple[float, float]:
+        m = self.moments
+        return float(min(m[0]["min"], m[1]["min"])), float(max(m[0]["max"], m[1]["max"]))
+
+    @functools.cached_property
+    def table(self) -> Any:
+        """``(b, v, r, c)``: per bucket and distinct value, the reference and current counts
+        (persisted for the two passes; released when the pair is garbage-collected)."""
+        from pyspark.sql import functions as F
+
+        labelled = self._union().withColumn("b", _bin_index(F.col("v"), self.bounds))
+        counts = (F.sum(F.lit(1) - F.col("side")).alias("r"), F.sum("side").alias("c"))
+        if self._heavy_ties():  # few distinct values: count before moving rows
+            table = labelled.groupBy("b", "v").agg(*counts).repartition(self._buckets_wanted(), "b")
+        else:
+            table = labelled.repartition(self._buckets_wanted(), "b").groupBy("b", "v").agg(*counts)
+        table = table.persist()
+        weakref.finalize(self, _unpersist, table)
+        return table
+
+    def _heavy_ties(self) -> bool:
+        distinct = [s.distinct for s in self.summaries]
+        if any(d is None for d in distinct):
+            return False
+        return 4 * max(d for d in distinct if d is not None) < self.n_reference + self.n_current
+
+    @functools.cached_property
+    def buckets(self) -> Buckets:
+        from pyspark.sql import functions as F
+
+        rows = self._run(lambda: self.table.groupBy("b").agg(
+            F.min("v").alias("low"), F.max("v").alias("high"), F.sum("r").alias("r"), F.sum("c").alias("c"),
+            F.sum(F.when(F.col("r") > 0, 1).otherwise(0)).alias("rd"), F.count(F.lit(1)).alias("d"),
+        ).orderBy("b").collect())
+        column = lambda key, dtype: np.array([r[key] for r in rows], dtype=dtype)  # noqa: E731
+        return Buckets(column("low", np.float64), column("high", np.float64), column("r", np.int64),
+                       column("c", np.int64), int(column("rd", np.int64).sum()), int(column("d", np.int64).sum()),
+                       column("b", np.int64))
+
+    def n_values_exceeds(self, limit: int) -> bool:
+        return self.buckets.distinct > limit
+
+    def reference_nunique_exceeds(self, limit: int) -> bool:
+        return self.buckets.reference_distinct > limit
+
+    @functools.cached_property
+    def cdf(self) -> dict[str, float]:
+        """The empirical-distribution aggregates over both sides (see the module docstring)."""
+        from pyspark.sql import Window
+        from pyspark.sql import functions as F
+
+        b, n_ref, n_cur = self.buckets, self.n_reference, self.n_current
+        n_buckets = len(self.bounds) + 1
+        offsets = {}
+        for key, totals in (("r", b.reference), ("c", b.current)):
+            per_id = np.zeros(n_buckets, dtype=np.int64)
+            per_id[b.ids] = totals
+            starts = np.concatenate([[0], np.cumsum(per_id)[:-1]])
+            offsets[key] = F.element_at(F.array(*[F.lit(int(x)) for x in starts]), F.col("b") + 1)
+        running = Window.partitionBy("b").orderBy("v").rowsBetween(Window.unboundedPreceding, Window.currentRow)
+        ordered = Window.partitionBy("b").orderBy("v")
+        ties = F.col("r") + F.col("c")
+        steps = self.table.select(
+            (offsets["r"] + F.sum("r").over(running)).alias("cr"),
+            (offsets["c"] + F.sum("c").over(running)).alias("cc"),
+            (F.lead("v").over(ordered) - F.col("v")).alias("dx"),
+            F.col("r"), ties.alias("t"),
+            (offsets["r"] + offsets["c"] + F.sum(ties).over(running) - ties).alias("before"),
+        )
+        gap = F.abs(F.col("cr") / F.lit(n_ref) - F.col("cc") / F.lit(n_cur))
+        diff = F.col("cr") * F.lit(n_cur) - F.col("cc") * F.lit(n_ref)
+        t = F.col("t").cast("double")
+        row = self._run(lambda: steps.agg(
+            F.sum(gap * F.col("dx")).alias("w1"), F.sum(gap * gap * F.col("dx")).alias("w2"),
+            F.max_by(F.struct("cr", "cc"), diff).alias("hi"), F.min_by(F.struct("cr", "cc"), diff).alias("lo"),
+            F.sum(F.col("r") * (F.col("before") + (t + 1) / 2)).alias("rank_sum"), F.sum(t * t * t - t).alias("tie_term"),
+        ).collect()[0])
+        w1, w2 = float(row["w1"] or 0.0), float(row["w2"] or 0.0)
+        cum_r, cum_c = np.cumsum(b.reference), np.cumsum(b.current)
+        for k in range(len(b.ids) - 1):  # between the last value of a bucket and the first of the next
+            between = abs(float(cum_r[k]) / n_ref - float(cum_c[k]) / n_cur)
+            width = float(b.low[k + 1] - b.high[k])
+            w1, w2 = w1 + between * width, w2 + between * between * width
+        _unpersist(self.table)
+        signed = lambda s: float(s["cr"]) / n_ref - float(s["cc"]) / n_cur  # noqa: E731 (as scipy: cdf1 - cdf2)
+        return {"w1": w1, "w2": w2, "max": signed(row["hi"]), "min": signed(row["lo"]),
+                "rank_sum": float(row["rank_sum"]), "tie_term": float(row["tie_term"])}
+
+    def bin_counts(self, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Values per bin of both sides: bin i holds ``edges[i] <= v < edges[i+1]``, the last bin
+        is closed (numpy's ``histogram`` and ``searchsorted`` semantics)."""
+        from pyspark.sql import functions as F
+
+        n_bins = len(edges) - 1
+        rows = self._run(lambda: self._union().groupBy("side", _bin_index(F.col("v"), edges[1:-1]).alias("bin"))
+                         .count().collect())
+        out = np.zeros((2, n_bins), dtype=np.int64)
+        for r in rows:
+            out[int(r["side"]), int(r["bin"])] = int(r["count"])
+        return out[0], out[1]
+
+
+def _unpersist(table: Any) -> None:
+    with contextlib.suppress(Exception):  # the session is already stopped
+        table.unpersist()
+
+
+def _bin_index(value: Any, inner_edges: Any) -> Any:
+    """The number of ``inner_edges`` at or below ``value`` (edges are exact double literals)."""
+    from pyspark.sql import functions as F
+
+    index = F.lit(0)
+    for edge in inner_edges:
+        index = index + F.when(value >= F.lit(float(edge)), 1).otherwise(0)
+    return index
+
+
+# ------------------------------------------------------------------------------ the kernels
+
+
+def ks(pair: SparkPair) -> float:
+    from scipy import stats
+
+    n1, n2 = pair.n_reference, pair.n_current
+    if max(n1, n2) <= SCIPY_EXACT_KS:
+        return methods.ks(pair)  # scipy's exact mode needs the samples: at most 20,000 values
+    cdf = pair.cdf
+    d = max(cdf["max"], float(np.clip(-cdf["min"], 0, 1)))
+    m, n = sorted([float(n1), float(n2)], reverse=True)
+    return float(np.clip(stats.kstwo.sf(d, np.round(m * n / (m + n))), 0, 1))
+
+
+def wasserstein(pair: SparkPair) -> float:
+    reference = pair.moments[0]
+    return pair.cdf["w1"] / max(float(reference["std_pop"] or 0.0), 0.001)
+
+
+def energy_distance(pair: SparkPair) -> float:
+    return float(np.sqrt(2) * math.sqrt(pair.cdf["w2"]))
+
+
+def t_test(pair: SparkPair) -> float:
+    from scipy import stats
+
+    ref, cur = pair.moments[0], pair.moments[1]
+    std = [float("nan") if s["std"] is None else float(s["std"]) for s in (ref, cur)]
+    return float(stats.ttest_ind_from_stats(ref["mean"], std[0], pair.n_reference, cur["mean"], std[1], pair.n_current)[1])
+
+
+def mann_whitney(pair: SparkPair) -> float:
+    """scipy's ``mannwhitneyu(alternative="less")``: asymptotic with tie and continuity corrections."""
+    from scipy import special
+
+    n1, n2 = pair.n_reference, pair.n_current
+    if n1 <= 8 or n2 <= 8:  # scipy may use its exact mode: a handful of values
+        return methods.mann_whitney(pair)
+    cdf = pair.cdf
+    u1 = cdf["rank_sum"] - n1 * (n1 + 1) / 2
+    u2 = n1 * n2 - u1
+    n = n1 + n2
+    s = math.sqrt(n1 * n2 / 12 * ((n + 1) - cdf["tie_term"] / (n * (n - 1))))
+    z = (u2 - n1 * n2 / 2 - 0.5) / s if s else math.copysign(math.inf, u2 - n1 * n2 / 2 - 0.5)
+    return float(np.clip(special.ndtr(-z), 0.0, 1.0))
+
+
+def _sturges_edges(pair: SparkPair) -> np.ndarray:
+    """The bin edges of ``methods._sturges_histograms``, from the sides' minimum and maximum."""
+    sides: tuple[SparkSummary, ...] = pair.summaries  # type: ignore[assignment]
+    scalar = [(np.int64 if s.integer else np.float64) for s in sides]
+    m = pair.moments
+    first = min(scalar[0](m[0]["min"]), scalar[1](m[1]["min"]))
+    last = max(scalar[0](m[0]["max"]), scalar[1](m[1]["max"]))
+    size = pair.n_reference + pair.n_current
+    integer = all(s.integer for s in sides)
+    ptp = last - first
+    if first == last:
+        first, last = first - 0.5, last + 0.5
+    width = ptp / (np.log2(size) + 1.0)
+    if width:
+        if integer and width < 1:
+            width = 1
+        n_bins = int(np.ceil((last - first) / width))
+    else:
+        n_bins = 1
+    return np.histogram_bin_edges(np.empty(0, dtype=np.float64), bins=n_bins, range=(first, last))  # type: ignore[arg-type]
+
+
+def _binned_percents(pair: SparkPair, fill_zeroes: bool) -> tuple[np.ndarray, np.ndarray]:
+    """``methods.binned_percents`` with the histogram counted on Spark."""
+    if pair.reference_nunique_exceeds(20):
+        ref_counts, cur_counts = pair.bin_counts(_sturges_edges(pair))
+    else:
+        _keys, ref_counts, cur_counts = pair.counts
+    ref, cur = ref_counts / pair.n_reference, cur_counts / pair.n_current
+    if fill_zeroes:
+        ref, cur = _fill_zeroes(ref), _fill_zeroes(cur)
+    return ref, cur
+
+
+def _fill_zeroes(percents: np.ndarray) -> np.ndarray:
+    smallest = min(percents[percents != 0])
+    np.place(percents, percents == 0, smallest / 10**6 if smallest <= 0.0001 else 0.0001)
+    return percents
+
+
+def jensenshannon(pair: SparkPair) -> float:
+    from scipy.spatial import distance
+
+    return float(distance.jensenshannon(*_binned_percents(pair, fill_zeroes=False), None))
+
+
+def psi(pair: SparkPair) -> float:
+    ref, cur = _binned_percents(pair, fill_zeroes=True)
+    return float(np.sum((ref - cur) * np.log(ref / cur)))
+
+
+def kl_div(pair: SparkPair) -> float:
+    from scipy import stats
+
+    return float(stats.entropy(*_binned_percents(pair, fill_zeroes=True)))
+
+
+SPARK_KERNELS: dict[str, Callable[[Any], float]] = {
+    "ks": ks, "wasserstein": wasserstein, "ed": energy_distance, "t_test": t_test, "mannw": mann_whitney,
+    "psi": psi, "kl_div": kl_div, "jensenshannon": jensenshannon,
+}
