@@ -31,6 +31,7 @@ pytest_plugins = [
     "tests.fixtures.ui",
     "tests.fixtures.mlflow",
     "tests.fixtures.s3",
+    "tests.fixtures.spark",
 ]
 
 
