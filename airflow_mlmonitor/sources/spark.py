@@ -112,8 +112,8 @@ class SparkSource(PushdownSource):
             log.info("Stopping the Spark session of %s", self.describe())
             session.stop()
 
-    def _what(self, verb: str = "cannot read") -> str:
-        return f"{self.name}: {verb} {self.describe()}"
+    def _what(self) -> str:
+        return f"{self.name}: {'sql= failed in' if self.sql else 'cannot read'} {self.describe()}"
 
     @functools.cached_property
     def frame(self) -> Any:
@@ -130,7 +130,7 @@ class SparkSource(PushdownSource):
             options = _READ_OPTIONS.get(self.format.lower(), {})
             return session.read.format(self.format).options(**options).load(self.path)
 
-        frame = run_spark(read, self._what("sql= failed in" if self.sql else "cannot read"))
+        frame = run_spark(read, self._what())
         odd = [str(c) for c in frame.columns if not str(c)]
         if odd:
             raise InvalidInputError(f"{self.name}: {self.describe()} has unnamed columns; alias them in the query.")
