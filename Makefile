@@ -16,7 +16,7 @@ DEMO_ENV := AIRFLOW_HOME=$(DEMO_HOME)/airflow \
 # A file lists its ids as `DEMO_DAG_ID = "id"` or `DEMO_DAG_IDS = ("id1", "id2")`.
 DEMO_DAGS ?= $(shell grep -h -E '^DEMO_DAG_IDS? = ' example_dags/*.py 2>/dev/null | grep -o '"[^"]*"' | tr -d '"')
 
-.PHONY: install system-deps test test-system test-unit lint docs demo ui stack stack-down bench bench-drift clean ci
+.PHONY: install system-deps test test-system test-unit lint docs demo ui stack stack-down bench bench-drift bench-spark clean ci
 
 $(UV):
 	python3 -m venv $(CURDIR)/.uv && $(CURDIR)/.uv/bin/pip install --quiet uv
@@ -54,6 +54,10 @@ bench: install
 # The whole drift task under dag.test() vs Evidently: 1M x 25, 10M x 25, 100M x 2 (minutes; ~4 GB of files in /tmp).
 bench-drift: install
 	$(BIN)/python tests/benchmarks/bench_drift_task.py $(BENCH_DRIFT_ARGS)
+
+# Drift on Spark local[2] vs the file engine on 2 x 10M rows x 10 columns: parity, time, worker memory (needs Java).
+bench-spark: install
+	$(BIN)/python tests/benchmarks/bench_spark_drift.py $(BENCH_SPARK_ARGS)
 
 # The demo prints one line per task outcome (from the `airflow dags test` log) plus the example's
 # MLMONITOR summary lines, without the logger's `[unusual_prefix_...]` module suffix.
