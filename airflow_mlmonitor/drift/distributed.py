@@ -4,14 +4,16 @@ A Spark column becomes a :class:`SparkSummary` (its facts plus a handle on the D
 both sides of a numerical column are on Spark the engine gets a :class:`SparkPair`, whose
 kernels compute Evidently's scores where the data is:
 
-- both sides' finite values are labelled (0 = reference, 1 = current), cut into buckets at
-  approximate quantiles (literal boundaries, so every job sees the same buckets) and counted per
-  distinct value (``r``, ``c``): ties are one row, so the cumulative distributions are exact;
+- both sides' finite values are labelled (0 = reference, 1 = current) and cut into buckets at
+  approximate quantiles (literal boundaries, so every job sees the same buckets); integer columns
+  with few distinct values are first counted per distinct value (``r``, ``c``);
 - one small job collects per bucket its range and totals; the driver turns them into offsets;
-- one window pass per bucket adds the offsets to the running counts and aggregates the largest
-  signed gap ``F_ref - F_cur`` (KS), the integrals of ``|F_ref - F_cur|`` and its square over
-  ``dx`` (Wasserstein, energy distance) and the rank sums and tie term (Mann-Whitney); the driver
-  adds the terms between buckets (last value of one, first of the next);
+- one window pass per bucket (a RANGE frame: every row of a run of ties sees the counts through
+  the whole run, so the cumulative distributions are exact) adds the offsets to the running counts
+  and aggregates the largest signed gap ``F_ref - F_cur`` (KS), the integrals of
+  ``|F_ref - F_cur|`` and its square over ``dx`` (Wasserstein, energy distance) and the rank sums
+  and tie term (Mann-Whitney); the driver adds the terms between buckets (last value of one,
+  first of the next);
 - histograms (Sturges bins for PSI / KL / Jensen-Shannon, the report's 30 bins) are one
   ``groupBy(side, bin)`` with numpy's own bin edges as literals; t-test from moments.
 
@@ -24,12 +26,10 @@ exact ``groupBy`` counts and use the ordinary kernels. pyspark is imported insid
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
 import logging
 import math
-import weakref
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +49,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 #: largest number of value buckets (also capped by ``spark.sql.shuffle.partitions``)
 BUCKETS = 64
+#: integer columns whose distinct-value estimate is at most this are counted exactly
+EXACT_BELOW = 100
+#: approximate quantiles per side (bucket boundaries; more than 20 distinct show many values)
+QUANTILES = 32
 #: scipy's ``ks_2samp`` uses its exact mode up to this many values per side (``MAX_AUTO_N``)
 SCIPY_EXACT_KS = 10000
 _INTEGER_TYPES = ("tinyint", "smallint", "int", "bigint")
@@ -68,8 +72,10 @@ def _is_text(spark_type: str) -> bool:
 
 
 def column_facts(frame: Any, types: Mapping[str, str], *, example_rows: int) -> dict[str, Any]:
-    """Rows, NULL+NaN, infinities and (integer, text columns) exact distinct counts of every column
-    in one aggregation; a few example values of text columns from the first rows."""
+    """Rows, NULL+NaN, infinities and (integer, text columns) distinct counts of every column in one
+    aggregation; a few example values of text columns from the first rows. Distinct counts are
+    HyperLogLog++ estimates (1% error) except where the estimate is near a threshold of Evidently's
+    type inference, which are counted exactly (:func:`_exact_distinct`): the inferred types are exact."""
     from pyspark.sql import functions as F
 
     exprs = [F.count(F.lit(1)).alias("rows")]
@@ -81,8 +87,9 @@ def column_facts(frame: Any, types: Mapping[str, str], *, example_rows: int) -> 
         if floating:
             exprs.append(F.sum(F.when((col == _INF) | (col == -_INF), 1).otherwise(0)).alias(f"i{i}"))
         if spark_type in _INTEGER_TYPES or _is_text(spark_type):
-            exprs.append(F.count_distinct(col).alias(f"d{i}"))
+            exprs.append(F.approx_count_distinct(col, 0.01).alias(f"d{i}"))
     row = frame.agg(*exprs).collect()[0].asDict()
+    _exact_distinct(frame, types, row)
     text = [name for name, spark_type in types.items() if _is_text(spark_type)]
     examples: dict[str, tuple[str, ...]] = {}
     if text:
@@ -98,6 +105,25 @@ def column_facts(frame: Any, types: Mapping[str, str], *, example_rows: int) -> 
         for i, name in enumerate(types)
     }
     return {"rows": int(row["rows"]), "columns": columns}
+
+
+def _exact_distinct(frame: Any, types: Mapping[str, str], row: dict[str, Any]) -> None:
+    """Replace the estimates that could fall on the wrong side of Evidently's type thresholds
+    (at most 10 integers; text when more than half of the values are distinct) by exact counts."""
+    from pyspark.sql import functions as F
+
+    unsure = []
+    for i, (name, spark_type) in enumerate(types.items()):
+        estimate, present = row.get(f"d{i}"), row["rows"] - (row.get(f"m{i}") or 0)
+        if estimate is None:
+            continue
+        if (spark_type in _INTEGER_TYPES and estimate <= EXACT_BELOW) or (
+            _is_text(spark_type) and 0.4 * present <= estimate <= 0.6 * present
+        ):
+            unsure.append((i, name))
+    if unsure:
+        exact = frame.agg(*[F.count_distinct(quoted(name)).alias(f"d{i}") for i, name in unsure]).collect()[0]
+        row.update(exact.asDict())
 
 
 @dataclasses.dataclass(frozen=True)
@@ -255,8 +281,7 @@ class SparkPair(ColumnPair):
         """Per side: count, min, max, mean, sample and population std, approximate quantiles."""
         from pyspark.sql import functions as F
 
-        parts = self._buckets_wanted()
-        quantiles = [k / parts for k in range(1, parts)]
+        quantiles = [k / (QUANTILES + 1) for k in range(1, QUANTILES + 1)]
         rows = self._run(lambda: self._union().groupBy("side").agg(
             F.count("v").alias("n"), F.min("v").alias("min"), F.max("v").alias("max"), F.avg("v").alias("mean"),
             F.stddev_samp("v").alias("std"), F.stddev_pop("v").alias("std_pop"),
@@ -264,51 +289,52 @@ class SparkPair(ColumnPair):
         ).collect())
         return {int(r["side"]): r.asDict() for r in rows}
 
-    def _buckets_wanted(self) -> int:
+    def _partitions(self) -> int:
         try:
             partitions = int(self.session.conf.get("spark.sql.shuffle.partitions"))  # type: ignore[union-attr]
         except Exception:  # a Connect server that hides its settings
             partitions = BUCKETS
         return max(2, min(BUCKETS, partitions))
 
+    def _quantiles(self, *sides: int) -> set[float]:
+        return {float(q) for side in sides for q in (self.moments[side]["q"] or [])}
+
     @functools.cached_property
     def bounds(self) -> list[float]:
-        """Bucket boundaries: the sides' approximate quantiles, sorted, strictly inside the range."""
+        """Bucket boundaries: both sides' approximate quantiles, sorted, strictly inside the range."""
         low, high = self.value_range()
-        values = {float(q) for side in self.moments.values() for q in (side["q"] or [])}
-        return sorted(v for v in values if low < v <= high)
+        return sorted(v for v in self._quantiles(0, 1) if low < v <= high)
 
     def value_range(self) -> tuple[float, float]:
         m = self.moments
         return float(min(m[0]["min"], m[1]["min"])), float(max(m[0]["max"], m[1]["max"]))
 
     @functools.cached_property
-    def table(self) -> Any:
-        """``(b, v, r, c)``: per bucket and distinct value, the reference and current counts
-        (persisted for the two passes; released when the pair is garbage-collected)."""
-        from pyspark.sql import functions as F
-
-        labelled = self._union().withColumn("b", _bin_index(F.col("v"), self.bounds))
-        counts = (F.sum(F.lit(1) - F.col("side")).alias("r"), F.sum("side").alias("c"))
-        if self._heavy_ties():  # few distinct values: count before moving rows
-            table = labelled.groupBy("b", "v").agg(*counts).repartition(self._buckets_wanted(), "b")
-        else:
-            table = labelled.repartition(self._buckets_wanted(), "b").groupBy("b", "v").agg(*counts)
-        table = table.persist()
-        weakref.finalize(self, _unpersist, table)
-        return table
-
-    def _heavy_ties(self) -> bool:
+    def grouped(self) -> bool:
+        """Count per distinct value before moving rows: when the values have heavy ties (an integer
+        column with few distinct values); continuous values move as they are."""
         distinct = [s.distinct for s in self.summaries]
         if any(d is None for d in distinct):
             return False
         return 4 * max(d for d in distinct if d is not None) < self.n_reference + self.n_current
 
+    def _rows(self) -> Any:
+        """``(b, v, r, c)``: the bucket, the value and how many reference / current rows it stands
+        for (1 and 0 per raw row, or the counts per distinct value when :attr:`grouped`)."""
+        from pyspark.sql import functions as F
+
+        union = self._union()
+        labelled = union.select(_bin_index(F.col("v"), self.bounds).alias("b"), "v",
+                                (F.lit(1) - F.col("side")).alias("r"), F.col("side").alias("c"))
+        if self.grouped:
+            return labelled.groupBy("b", "v").agg(F.sum("r").alias("r"), F.sum("c").alias("c"))
+        return labelled
+
     @functools.cached_property
     def buckets(self) -> Buckets:
         from pyspark.sql import functions as F
 
-        rows = self._run(lambda: self.table.groupBy("b").agg(
+        rows = self._run(lambda: self._rows().groupBy("b").agg(
             F.min("v").alias("low"), F.max("v").alias("high"), F.sum("r").alias("r"), F.sum("c").alias("c"),
             F.sum(F.when(F.col("r") > 0, 1).otherwise(0)).alias("rd"), F.count(F.lit(1)).alias("d"),
         ).orderBy("b").collect())
@@ -317,43 +343,57 @@ class SparkPair(ColumnPair):
                        column("c", np.int64), int(column("rd", np.int64).sum()), int(column("d", np.int64).sum()),
                        column("b", np.int64))
 
+    def _distinct_exceeds(self, limit: int, *sides: int) -> bool:
+        """Whether ``sides`` together hold more than ``limit`` distinct values: from the per-value
+        counts when grouped, from the quantiles when they already show more, else counted exactly."""
+        from pyspark.sql import functions as F
+
+        if self.grouped:
+            b = self.buckets
+            return (b.reference_distinct if sides == (0,) else b.distinct) > limit
+        if len(self._quantiles(*sides)) > limit:
+            return True
+        values = self._union().where(F.col("side").isin(*sides)).select("v").distinct()
+        return int(self._run(lambda: values.limit(limit + 1).count())) > limit
+
     def n_values_exceeds(self, limit: int) -> bool:
-        return self.buckets.distinct > limit
+        return self._distinct_exceeds(limit, 0, 1)
 
     def reference_nunique_exceeds(self, limit: int) -> bool:
-        return self.buckets.reference_distinct > limit
+        return self._distinct_exceeds(limit, 0)
 
     @functools.cached_property
     def cdf(self) -> dict[str, float]:
-        """The empirical-distribution aggregates over both sides (see the module docstring)."""
+        """The empirical-distribution aggregates over both sides (see the module docstring). A RANGE
+        frame makes every row of a run of ties see the counts through the whole run."""
         from pyspark.sql import Window
         from pyspark.sql import functions as F
 
         b, n_ref, n_cur = self.buckets, self.n_reference, self.n_current
-        n_buckets = len(self.bounds) + 1
         offsets = {}
         for key, totals in (("r", b.reference), ("c", b.current)):
-            per_id = np.zeros(n_buckets, dtype=np.int64)
+            per_id = np.zeros(len(self.bounds) + 1, dtype=np.int64)
             per_id[b.ids] = totals
             starts = np.concatenate([[0], np.cumsum(per_id)[:-1]])
             offsets[key] = F.element_at(F.array(*[F.lit(int(x)) for x in starts]), F.col("b") + 1)
-        running = Window.partitionBy("b").orderBy("v").rowsBetween(Window.unboundedPreceding, Window.currentRow)
+        through = Window.partitionBy("b").orderBy("v").rangeBetween(Window.unboundedPreceding, Window.currentRow)
         ordered = Window.partitionBy("b").orderBy("v")
-        ties = F.col("r") + F.col("c")
-        steps = self.table.select(
-            (offsets["r"] + F.sum("r").over(running)).alias("cr"),
-            (offsets["c"] + F.sum("c").over(running)).alias("cc"),
+        weight = F.col("r") + F.col("c")
+        steps = self._rows().repartition(self._partitions(), "b").select(
+            (offsets["r"] + F.sum("r").over(through)).alias("cr"),
+            (offsets["c"] + F.sum("c").over(through)).alias("cc"),
             (F.lead("v").over(ordered) - F.col("v")).alias("dx"),
-            F.col("r"), ties.alias("t"),
-            (offsets["r"] + offsets["c"] + F.sum(ties).over(running) - ties).alias("before"),
+            F.col("r"), weight.cast("double").alias("w"),
+            F.sum(weight).over(Window.partitionBy("b", "v")).cast("double").alias("t"),
         )
         gap = F.abs(F.col("cr") / F.lit(n_ref) - F.col("cc") / F.lit(n_cur))
         diff = F.col("cr") * F.lit(n_cur) - F.col("cc") * F.lit(n_ref)
-        t = F.col("t").cast("double")
+        t = F.col("t")
+        rank = (F.col("cr") + F.col("cc")).cast("double") - (t - 1) / 2  # average rank of the run of ties
         row = self._run(lambda: steps.agg(
             F.sum(gap * F.col("dx")).alias("w1"), F.sum(gap * gap * F.col("dx")).alias("w2"),
             F.max_by(F.struct("cr", "cc"), diff).alias("hi"), F.min_by(F.struct("cr", "cc"), diff).alias("lo"),
-            F.sum(F.col("r") * (F.col("before") + (t + 1) / 2)).alias("rank_sum"), F.sum(t * t * t - t).alias("tie_term"),
+            F.sum(F.col("r") * rank).alias("rank_sum"), F.sum(F.col("w") * (t * t - 1)).alias("tie_term"),
         ).collect()[0])
         w1, w2 = float(row["w1"] or 0.0), float(row["w2"] or 0.0)
         cum_r, cum_c = np.cumsum(b.reference), np.cumsum(b.current)
@@ -361,7 +401,6 @@ class SparkPair(ColumnPair):
             between = abs(float(cum_r[k]) / n_ref - float(cum_c[k]) / n_cur)
             width = float(b.low[k + 1] - b.high[k])
             w1, w2 = w1 + between * width, w2 + between * between * width
-        _unpersist(self.table)
         signed = lambda s: float(s["cr"]) / n_ref - float(s["cc"]) / n_cur  # noqa: E731 (as scipy: cdf1 - cdf2)
         return {"w1": w1, "w2": w2, "max": signed(row["hi"]), "min": signed(row["lo"]),
                 "rank_sum": float(row["rank_sum"]), "tie_term": float(row["tie_term"])}
@@ -372,7 +411,7 @@ class SparkPair(ColumnPair):
         from pyspark.sql import functions as F
 
         n_bins = len(edges) - 1
-        rows = self._run(lambda: self._union().groupBy("side", _bin_index(F.col("v"), edges[1:-1]).alias("bin"))
+        rows = self._run(lambda: self._union().groupBy("side", _bin_index(F.col("v"), list(edges[1:-1])).alias("bin"))
                          .count().collect())
         out = np.zeros((2, n_bins), dtype=np.int64)
         for r in rows:
@@ -380,19 +419,17 @@ class SparkPair(ColumnPair):
         return out[0], out[1]
 
 
-def _unpersist(table: Any) -> None:
-    with contextlib.suppress(Exception):  # the session is already stopped
-        table.unpersist()
-
-
-def _bin_index(value: Any, inner_edges: Any) -> Any:
-    """The number of ``inner_edges`` at or below ``value`` (edges are exact double literals)."""
+def _bin_index(value: Any, edges: list[float], below: int = 0) -> Any:
+    """The number of the sorted ``edges`` at or below ``value``, as a binary search of exact double
+    literals (``below``: edges already known to be at or below)."""
     from pyspark.sql import functions as F
 
-    index = F.lit(0)
-    for edge in inner_edges:
-        index = index + F.when(value >= F.lit(float(edge)), 1).otherwise(0)
-    return index
+    if not edges:
+        return F.lit(below)
+    mid = len(edges) // 2
+    return F.when(value >= F.lit(float(edges[mid])), _bin_index(value, edges[mid + 1 :], below + mid + 1)).otherwise(
+        _bin_index(value, edges[:mid], below)
+    )
 
 
 # ------------------------------------------------------------------------------ the kernels
