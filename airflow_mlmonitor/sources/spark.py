@@ -158,7 +158,7 @@ class SparkSource(PushdownSource):
     # --- facts and summaries (the drift engine's view) --------------------------------------
     def _all_facts(self) -> dict[str, Any]:
         if "_facts" not in self.__dict__:
-            from airflow_mlmonitor.drift.distributed import column_facts
+            from airflow_mlmonitor.drift.spark_summary import column_facts
 
             self.__dict__["_facts"] = run_spark(
                 lambda: column_facts(self.frame, self.spark_types(), example_rows=EXAMPLE_ROWS), self._what()
@@ -185,7 +185,7 @@ class SparkSource(PushdownSource):
         """The column's drift summary: its facts plus a handle on Spark. Value counts and moments
         are computed by Spark when the engine asks; the values themselves are collected only when
         the other side is not on Spark or the method has no distributed kernel (with a warning)."""
-        from airflow_mlmonitor.drift.distributed import SparkColumn, SparkSummary
+        from airflow_mlmonitor.drift.spark_summary import SparkColumn, SparkSummary
 
         facts = self.facts(name)
         column = SparkColumn(self.frame, name, self.spark_types()[name], self.describe(), self._what())
@@ -203,7 +203,7 @@ class SparkSource(PushdownSource):
             if name not in self.columns:
                 raise self.missing_column(name)
         log.warning("%s: collecting %d column(s) of %s into the worker", self.name, len(names), self.describe())
-        from airflow_mlmonitor.drift.distributed import quoted
+        from airflow_mlmonitor.drift.spark_summary import quoted
 
         table = run_spark(lambda: self.frame.select(*[quoted(n) for n in names]).toArrow(), self._what())
         return table.to_pandas()  # type: ignore[no-any-return]
@@ -213,7 +213,7 @@ class SparkSource(PushdownSource):
 
     def sample_columns(self, columns: list[str], size: int | None, seed: int) -> pd.DataFrame:
         """A seeded sample of about ``size`` rows of ``columns`` (for Evidently's HTML page only)."""
-        from airflow_mlmonitor.drift.distributed import quoted
+        from airflow_mlmonitor.drift.spark_summary import quoted
 
         frame = self.frame.select(*[quoted(n) for n in columns])
         rows = self.num_rows
