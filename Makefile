@@ -16,7 +16,7 @@ DEMO_ENV := AIRFLOW_HOME=$(DEMO_HOME)/airflow \
 # A file lists its ids as `DEMO_DAG_ID = "id"` or `DEMO_DAG_IDS = ("id1", "id2")`.
 DEMO_DAGS ?= $(shell grep -h -E '^DEMO_DAG_IDS? = ' example_dags/*.py 2>/dev/null | grep -o '"[^"]*"' | tr -d '"')
 
-.PHONY: install system-deps test test-quick test-system test-unit lint docs demo ui stack stack-down bench bench-drift bench-sql clean ci
+.PHONY: install system-deps test test-quick test-system test-unit lint docs demo ui stack stack-down bench bench-drift bench-sql bench-spark clean ci
 
 $(UV):
 	python3 -m venv $(CURDIR)/.uv && $(CURDIR)/.uv/bin/pip install --quiet uv
@@ -65,6 +65,10 @@ bench-drift: install
 # time against pandas.read_sql + the engine on the same rows (minutes; ~1 GB in /tmp).
 bench-sql: install system-deps
 	$(BIN)/python tests/benchmarks/bench_sql_drift.py $(BENCH_SQL_ARGS)
+
+# Drift on Spark local[2] vs the file engine on 2 x 10M rows x 10 columns: parity, time, worker memory (needs Java).
+bench-spark: install
+	$(BIN)/python tests/benchmarks/bench_spark_drift.py $(BENCH_SPARK_ARGS)
 
 # The demo prints one line per task outcome (from the `airflow dags test` log) plus the example's
 # MLMONITOR summary lines, without the logger's `[unusual_prefix_...]` module suffix.

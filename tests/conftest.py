@@ -32,6 +32,7 @@ pytest_plugins = [
     "tests.fixtures.mlflow",
     "tests.fixtures.s3",
     "tests.fixtures.postgres",
+    "tests.fixtures.spark",
 ]
 
 

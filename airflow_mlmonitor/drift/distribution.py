@@ -48,7 +48,10 @@ def _below(stream: SortedStream, edges: np.ndarray) -> np.ndarray:
 
 
 def histogram(pair: ColumnPair, bins: int = BINS) -> Distribution:
-    if pair.streamed:
+    remote = hasattr(pair, "bin_counts")  # a pair whose values stay on Spark counts its bins there
+    if remote:
+        low, high = pair.value_range()  # type: ignore[attr-defined]
+    elif pair.streamed:
         streams = pair.streams
         low, high = float(min(s.minimum for s in streams)), float(max(s.maximum for s in streams))
     else:
@@ -58,6 +61,10 @@ def histogram(pair: ColumnPair, bins: int = BINS) -> Distribution:
         edges = np.array([low, high if high > low else low + 1.0])
     else:
         edges = np.linspace(low, high, bins + 1)
+    if remote:
+        counts = pair.bin_counts(edges)  # type: ignore[attr-defined]
+        shares = [tuple(float(c) / n for c in side) for side, n in zip(counts, (pair.n_reference, pair.n_current), strict=True)]
+        return Distribution("histogram", tuple(_label(e) for e in edges[:-1]), shares[0], shares[1], low, high)
     shares = []
     for index in (0, 1):
         if pair.streamed:

@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from airflow_mlmonitor.drift.distributed import column_pair, kernel_for
 from airflow_mlmonitor.drift.distribution import distribution
 from airflow_mlmonitor.drift.methods import METHODS, Method, default_method, evidently_score
 from airflow_mlmonitor.drift.samples import ColumnPair
@@ -108,7 +109,8 @@ def compute_column_drift(
         try:
             current_summary = column_summary(cur_source, name, "current", keep_rows=keep_rows)
             try:
-                return column_drift(ColumnPair(name, column_type, reference_summary, current_summary), options)
+                # a SparkPair when both sides are on Spark (drift/distributed.py)
+                return column_drift(column_pair(name, column_type, reference_summary, current_summary), options)
             finally:
                 current_summary.close()  # a streamed side's spill files
         finally:
@@ -159,8 +161,9 @@ def column_drift(pair: ColumnPair, options: DriftOptions) -> ColumnDrift:
     threshold = method.default_threshold if threshold is None else float(threshold)
     shape = distribution(pair)
     try:
-        if method.kernel is not None:
-            score = method.kernel(pair)
+        kernel = kernel_for(pair, method)  # the distributed kernel for a SparkPair
+        if kernel is not None:
+            score = kernel(pair)
             drifted = method.drifted(score, threshold)
         else:
             score, drifted = evidently_score(method.name, pair, threshold)

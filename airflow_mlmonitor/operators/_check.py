@@ -92,7 +92,9 @@ class BaseCheckOperator(CheckLineageMixin, BaseOperator):
         (a value rendered from Jinja or an ``XComArg`` is a plain string or path by now)."""
         from airflow_mlmonitor.sources import as_source
 
-        return as_source(getattr(self, field), conn_id=conn_id, name=field).fresh()
+        source = as_source(getattr(self, field), conn_id=conn_id, name=field).fresh()
+        self.__dict__.setdefault("_opened_sources", []).append(source)  # closed when execute ends
+        return source
 
     def load(self, field: str, conn_id: str | None = None, *, columnar: bool = False) -> tuple[Source, Any]:
         """Read the rendered data input ``field`` (inside a ``load`` trace span): the source and its
@@ -139,11 +141,15 @@ class BaseCheckOperator(CheckLineageMixin, BaseOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         validate_on_failure(self.on_failure, owner=type(self).__name__)
         self.check_options()
-        with tracing.check_span(dag_id=self.dag_id, task_id=self.task_id, operator=type(self).__name__):
-            with tracing.stage("compute") as span:
-                result, artifacts = self.run_check(context)
-                tracing.set_attributes(span, **tracing.result_attributes(result))
-            return self.finish(context, result, artifacts)
+        try:
+            with tracing.check_span(dag_id=self.dag_id, task_id=self.task_id, operator=type(self).__name__):
+                with tracing.stage("compute") as span:
+                    result, artifacts = self.run_check(context)
+                    tracing.set_attributes(span, **tracing.result_attributes(result))
+                return self.finish(context, result, artifacts)
+        finally:  # a Spark session started by an input stops with the task, whatever happened
+            for source in reversed(self.__dict__.pop("_opened_sources", [])):
+                source.close()
 
     def finish(self, context: Context, result: CheckResult, artifacts: Artifacts) -> dict[str, Any]:
         from airflow_mlmonitor.telemetry.checks import emit_check_metrics  # never raises

@@ -63,6 +63,10 @@ class Source:
         one column at a time (parquet files)."""
         return self.to_frame()
 
+    def close(self) -> None:
+        """Release what reading started (a Spark session...); the check operators call it when the
+        task ends, even when it fails. Nothing to do for files and callables."""
+
     # --- shared behaviour -------------------------------------------------------------------
     def fresh(self) -> Source:
         """A copy with nothing loaded or cached: one per task run, so a run never sees another's data."""

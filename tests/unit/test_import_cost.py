@@ -9,7 +9,7 @@ import sys
 
 import airflow_mlmonitor
 
-HEAVY = ("great_expectations", "evidently", "mlflow", "sklearn", "scipy")
+HEAVY = ("great_expectations", "evidently", "mlflow", "sklearn", "scipy", "pyspark")
 DAG_FACING_PACKAGES = ("operators", "sensors", "hooks", "triggers", "notifications", "links", "sources")
 #: Also loaded by workers and the DAG processor (plugins and their listeners); the plugin's web app
 #: modules (``plugins.app``...) load in the API server only and are checked by the heavy-import test.

@@ -178,12 +178,12 @@ def test_sql_value_families_follow_what_pandas_reads(values, family):
     assert family_of_values(values) == family
 
 
-def test_spark_source_is_typed_templated_and_says_it_is_not_implemented_yet():
+def test_spark_source_is_typed_templated_and_starts_nothing_when_built():
     source = SparkSource(path="s3://lake/{{ ds }}/", format="delta")
     assert set(SparkSource.template_fields) >= {"table", "path", "sql"}
     assert source.describe() == "SparkSource(path='s3://lake/{{ ds }}/', format='delta', conn_id='spark_default')"
-    with pytest.raises(SourceNotImplementedError, match="Spark execution arrives with issue 18"):
-        _ = source.num_rows
+    assert source._session is None and "frame" not in source.__dict__
+    source.close()  # nothing started: nothing to stop
     with pytest.raises(InvalidInputError, match=r"give exactly one of table= or path= or sql= \(got table, sql\)"):
         SparkSource(table="t", sql="select 1")
 
