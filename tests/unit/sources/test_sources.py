@@ -13,7 +13,6 @@ from airflow_mlmonitor.sources import (
     CallableSource,
     FileSource,
     Source,
-    SourceNotImplementedError,
     SparkSource,
     SqlSource,
     as_source,
