@@ -255,6 +255,10 @@ class SparkPair(ColumnPair):
         return {"w1": w1, "w2": w2, "max": signed(row["hi"]), "min": signed(row["lo"]),
                 "rank_sum": float(row["rank_sum"]), "tie_term": float(row["tie_term"])}
 
+    def sturges_histograms(self) -> tuple[np.ndarray, np.ndarray]:
+        """``methods._sturges_histograms`` with the bins counted on Spark."""
+        return self.bin_counts(_sturges_edges(self))
+
     def bin_counts(self, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Values per bin of both sides: bin i holds ``edges[i] <= v < edges[i+1]``, the last bin
         is closed (numpy's ``histogram`` and ``searchsorted`` semantics)."""
@@ -337,57 +341,13 @@ def _sturges_edges(pair: SparkPair) -> np.ndarray:
     m = pair.moments
     first = min(scalar[0](m[0]["min"]), scalar[1](m[1]["min"]))
     last = max(scalar[0](m[0]["max"]), scalar[1](m[1]["max"]))
-    size = pair.n_reference + pair.n_current
-    integer = all(s.integer for s in sides)
-    ptp = last - first
-    if first == last:
-        first, last = first - 0.5, last + 0.5
-    width = ptp / (np.log2(size) + 1.0)
-    if width:
-        if integer and width < 1:
-            width = 1
-        n_bins = int(np.ceil((last - first) / width))
-    else:
-        n_bins = 1
+    n_bins, first, last = methods.sturges_bins(first, last, pair.n_reference + pair.n_current,
+                                               all(s.integer for s in sides))
     return np.histogram_bin_edges(np.empty(0, dtype=np.float64), bins=n_bins, range=(first, last))  # type: ignore[arg-type]
-
-
-def _binned_percents(pair: SparkPair, fill_zeroes: bool) -> tuple[np.ndarray, np.ndarray]:
-    """``methods.binned_percents`` with the histogram counted on Spark."""
-    if pair.reference_nunique_exceeds(20):
-        ref_counts, cur_counts = pair.bin_counts(_sturges_edges(pair))
-    else:
-        _keys, ref_counts, cur_counts = pair.counts
-    ref, cur = ref_counts / pair.n_reference, cur_counts / pair.n_current
-    if fill_zeroes:
-        ref, cur = _fill_zeroes(ref), _fill_zeroes(cur)
-    return ref, cur
-
-
-def _fill_zeroes(percents: np.ndarray) -> np.ndarray:
-    smallest = min(percents[percents != 0])
-    np.place(percents, percents == 0, smallest / 10**6 if smallest <= 0.0001 else 0.0001)
-    return percents
-
-
-def jensenshannon(pair: SparkPair) -> float:
-    from scipy.spatial import distance
-
-    return float(distance.jensenshannon(*_binned_percents(pair, fill_zeroes=False), None))
-
-
-def psi(pair: SparkPair) -> float:
-    ref, cur = _binned_percents(pair, fill_zeroes=True)
-    return float(np.sum((ref - cur) * np.log(ref / cur)))
-
-
-def kl_div(pair: SparkPair) -> float:
-    from scipy import stats
-
-    return float(stats.entropy(*_binned_percents(pair, fill_zeroes=True)))
 
 
 SPARK_KERNELS: dict[str, Callable[[Any], float]] = {
     "ks": ks, "wasserstein": wasserstein, "ed": energy_distance, "t_test": t_test, "mannw": mann_whitney,
-    "psi": psi, "kl_div": kl_div, "jensenshannon": jensenshannon,
+    # binned methods: methods.binned_percents asks the pair for its Sturges histograms
+    "psi": methods.psi, "kl_div": methods.kl_div, "jensenshannon": methods.jensenshannon,
 }

@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -237,16 +237,7 @@ def _sturges_histograms(pair: ColumnPair) -> tuple[np.ndarray, np.ndarray]:
         last = max(ref.max(), cur.max())
         size = len(ref) + len(cur)
         integer = bool(np.issubdtype(np.result_type(ref, cur), np.integer))
-    ptp = last - first
-    if first == last:
-        first, last = first - 0.5, last + 0.5
-    width = ptp / (np.log2(size) + 1.0)
-    if width:
-        if integer and width < 1:
-            width = 1
-        n_bins = int(np.ceil((last - first) / width))
-    else:
-        n_bins = 1
+    n_bins, first, last = sturges_bins(first, last, size, integer)
     if pair.streamed:
         return _streamed_histogram(pair.streams[0], n_bins, first, last), _streamed_histogram(
             pair.streams[1], n_bins, first, last
@@ -255,6 +246,19 @@ def _sturges_histograms(pair: ColumnPair) -> tuple[np.ndarray, np.ndarray]:
         np.histogram(ref, bins=n_bins, range=(first, last))[0],
         np.histogram(cur, bins=n_bins, range=(first, last))[0],
     )
+
+
+def sturges_bins(first: Any, last: Any, size: int, integer: bool) -> tuple[int, Any, Any]:
+    """numpy's Sturges rule for both sides together: ``(bins, low, high)`` of the histogram range."""
+    ptp = last - first
+    if first == last:
+        first, last = first - 0.5, last + 0.5
+    width = ptp / (np.log2(size) + 1.0)
+    if not width:
+        return 1, first, last
+    if integer and width < 1:
+        width = 1
+    return int(np.ceil((last - first) / width)), first, last
 
 
 def _streamed_histogram(stream: SortedStream, n_bins: int, first: float, last: float) -> np.ndarray:
@@ -274,7 +278,8 @@ def _fill_zeroes(percents: np.ndarray) -> np.ndarray:
 def binned_percents(pair: ColumnPair, fill_zeroes: bool) -> tuple[np.ndarray, np.ndarray]:
     """Evidently's ``get_binned_data``: Sturges bins for numerical columns with > 20 values."""
     if pair.column_type == "numerical" and pair.reference_nunique_exceeds(20):
-        ref_counts, cur_counts = _sturges_histograms(pair)
+        remote = getattr(pair, "sturges_histograms", None)  # a pair whose values stay on Spark counts there
+        ref_counts, cur_counts = remote() if remote is not None else _sturges_histograms(pair)
     else:
         _keys, ref_counts, cur_counts = pair.counts
     ref_percents = ref_counts / pair.n_reference
