@@ -43,3 +43,40 @@ def test_every_method_has_a_threshold_and_a_unique_evidently_name():
     assert {m.name for m in METHODS.values() if m.kernel is None} == {
         "hellinger", "fisher_exact", "TVD", "es", "cramer_von_mises", "empirical_mmd"
     }
+
+
+@pytest.mark.parametrize("block", [1 << 20, 7, 1])
+@pytest.mark.parametrize("sizes", [(1000, 1000), (1001, 999), (3, 2000), (4096, 1536), (1, 1)])
+@pytest.mark.parametrize("ties", [False, True])
+def test_quantile_wasserstein_equals_scipys_cdf_integral(sizes, ties, block):
+    import numpy as np
+    from scipy import stats
+
+    from airflow_mlmonitor.drift.methods import _quantile_distance
+
+    rng = np.random.default_rng(sum(sizes) + ties)
+    n, m = sizes
+    if ties:
+        ref, cur = np.sort(rng.integers(0, 6, n)), np.sort(rng.integers(1, 8, m))
+    else:
+        ref, cur = np.sort(rng.normal(0, 1, n)), np.sort(rng.normal(0.3, 2, m))
+    expected = stats.wasserstein_distance(ref, cur)
+    assert _quantile_distance(ref, cur, block=block) == pytest.approx(expected, rel=1e-12, abs=1e-15)
+
+
+def test_jensenshannon_equals_scipys_without_importing_it():
+    import numpy as np
+    import pandas as pd
+    from scipy.spatial import distance
+
+    from airflow_mlmonitor.drift.methods import binned_percents
+    from airflow_mlmonitor.drift.samples import ColumnPair
+    from airflow_mlmonitor.drift.summary import summarize
+
+    ref = pd.Series(["a"] * 50 + ["b"] * 30 + ["c"] * 20)
+    cur = pd.Series(["a"] * 10 + ["b"] * 60 + ["d"] * 30)  # a value missing on each side
+    pair = ColumnPair("c", "categorical", summarize(ref, name="c", side="reference"),
+                      summarize(cur, name="c", side="current"))
+    expected = distance.jensenshannon(*binned_percents(pair, fill_zeroes=False), None)
+    assert METHODS["jensenshannon"].kernel(pair) == pytest.approx(expected, rel=1e-12)
+    assert np.isfinite(expected) and expected > 0.2
