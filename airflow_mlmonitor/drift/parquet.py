@@ -69,15 +69,18 @@ class ParquetColumns:
         return self.name
 
     @contextlib.contextmanager
-    def _file(self, *, batches: bool = False) -> Iterator[pq.ParquetFile]:
+    def _file(self, *, batches: bool = False, dictionary: str | None = None) -> Iterator[pq.ParquetFile]:
         """The parquet file, opened for one read and closed after it (with the opener's handle).
 
         ``batches``: opened to iterate batches; without pre-buffering, which would keep every
-        coalesced read of the iteration in memory (memory growing with rows)."""
+        coalesced read of the iteration in memory (memory growing with rows).
+        ``dictionary``: a text column read dictionary-encoded (as stored: no string per row)."""
         import pyarrow.parquet as pq
 
         handle = None
-        options = {"pre_buffer": False} if batches else {}
+        options: dict[str, Any] = {"pre_buffer": False} if batches else {}
+        if dictionary is not None:
+            options["read_dictionary"] = [dictionary]
         try:
             if isinstance(self.source, (str, os.PathLike)):
                 parquet_file = pq.ParquetFile(os.path.expanduser(os.fspath(self.source)), **options)
@@ -103,9 +106,10 @@ class ParquetColumns:
         return repr(os.fspath(self.source)) if isinstance(self.source, (str, os.PathLike)) else "(opened file)"
 
     @functools.cached_property
-    def _footer(self) -> tuple[list[str], int]:
+    def _footer(self) -> tuple[list[str], int, Any]:
         with self._file() as parquet_file:
-            return list(parquet_file.schema_arrow.names), parquet_file.metadata.num_rows
+            schema = parquet_file.schema_arrow
+            return list(schema.names), parquet_file.metadata.num_rows, schema
 
     @property
     def columns(self) -> list[str]:
@@ -129,13 +133,14 @@ class ParquetColumns:
         for batch in parquet_file.iter_batches(batch_size=BATCH_ROWS, columns=[name], use_threads=False):
             yield batch.column(0)
 
-    @staticmethod
-    def _pandas_dtype(parquet_file: pq.ParquetFile, name: str, nulls: int) -> Any:
+    def _pandas_dtype(self, name: str, nulls: int) -> Any:
         """The dtype :meth:`column` gives: the arrow type's pandas dtype, integers and bools with
-        missing values becoming float64 and object, as pyarrow converts them."""
+        missing values becoming float64 and object, as pyarrow converts them. From the schema of
+        the file read as :meth:`column` reads it (not dictionary-encoded)."""
         import numpy as np
 
-        dtype = parquet_file.schema_arrow.empty_table().column(name).to_pandas().dtype
+        schema = self._footer[2]
+        dtype = schema.empty_table().column(name).to_pandas().dtype
         if nulls and isinstance(dtype, np.dtype) and dtype.kind in "iub":
             return np.dtype("float64") if dtype.kind in "iu" else np.dtype("object")
         return dtype
@@ -152,7 +157,8 @@ class ParquetColumns:
         from airflow_mlmonitor.drift.summary import ColumnSummary, text_examples
 
         self._check_column(name)
-        with self._file(batches=True) as parquet_file:
+        dictionary = name if self._is_text(name) and self._small_dictionary(name) else None
+        with self._file(batches=True, dictionary=dictionary) as parquet_file:
             arrow_type = parquet_file.schema_arrow.field(name).type
             value_type = arrow_type.value_type if pa.types.is_dictionary(arrow_type) else arrow_type
             floating = pa.types.is_floating(arrow_type)
@@ -173,12 +179,18 @@ class ParquetColumns:
                     present = pc.drop_null(array).to_numpy()
                     integers = np.union1d(integers, np.unique(present))
                 elif text:
-                    decoded = array.dictionary_decode() if pa.types.is_dictionary(array.type) else array
-                    uniques.append(pc.unique(pc.drop_null(decoded)))
+                    present = pc.drop_null(array)
+                    if pa.types.is_dictionary(present.type):  # the values its indices use, not one per row
+                        used = np.unique(present.indices.to_numpy(zero_copy_only=False))
+                        uniques.append(present.dictionary.take(pa.array(used)))
+                    else:
+                        uniques.append(pc.unique(present))
                     if len(examples) < _EXAMPLE_ROWS:
-                        examples.extend(pc.drop_null(decoded).slice(0, _EXAMPLE_ROWS - len(examples)).to_pylist())
+                        head = present.slice(0, _EXAMPLE_ROWS - len(examples))
+                        examples.extend((head.dictionary_decode() if pa.types.is_dictionary(head.type) else head)
+                                        .to_pylist())
             rows = parquet_file.metadata.num_rows
-            dtype = self._pandas_dtype(parquet_file, name, nulls)
+            dtype = self._pandas_dtype(name, nulls)
         missing = nulls + nan
         if pd.api.types.is_bool_dtype(dtype):
             kind = "other"
@@ -190,7 +202,7 @@ class ParquetColumns:
         if integer and not floating:
             distinct = min(len(integers), _INTEGER_DISTINCT_CAP)
         elif text:
-            distinct = len(pa.chunked_array(uniques, type=uniques[0].type).unique()) if uniques else 0
+            distinct = len(pa.chunked_array(uniques).unique()) if uniques else 0
         return ColumnSummary(
             name, self.name, str(dtype), kind, rows, missing, infinite=infinite,  # type: ignore[arg-type]
             examples=text_examples(pd.Series(examples, dtype=object)) if kind == "text" else (),
@@ -203,6 +215,8 @@ class ParquetColumns:
         summary built batch by batch with bounded memory."""
         from airflow_mlmonitor.drift.summary import summarize
 
+        if not keep_rows and self._is_text(name) and self._small_dictionary(name):
+            return self._counted(name, side)
         if keep_rows or not self._is_number(name):
             return summarize(self.column(name), name=name, side=side, keep_rows=keep_rows)
         if self.num_rows <= self.stream_rows:
@@ -222,7 +236,7 @@ class ParquetColumns:
             table = parquet_file.read(columns=[name], use_threads=False)
             column = table.column(0)
             integer = pa.types.is_integer(column.type)
-            dtype = self._pandas_dtype(parquet_file, name, column.null_count)
+            dtype = self._pandas_dtype(name, column.null_count)
         parts = [chunk.to_numpy(zero_copy_only=False) for chunk in column.chunks if len(chunk)]
         del table, column
         if not integer or dtype.kind == "f":  # floats, or integers with nulls (NaN) as pandas reads them
@@ -243,12 +257,76 @@ class ParquetColumns:
         return ColumnSummary.numeric(name, side, str(dtype), values[low:high], missing=len(values) - first_nan,
                                      infinite=low + first_nan - high)
 
+    def _counted(self, name: str, side: str) -> ColumnSummary:
+        """A text column's summary as :func:`~airflow_mlmonitor.drift.summary.summarize` gives it,
+        counted batch by batch on the dictionary-encoded column, never as a string per row: a
+        ``bincount`` of each batch's indices, summed per value at the end. For a column stored with
+        small dictionaries (:meth:`_small_dictionary`)."""
+        import numpy as np
+        import pandas as pd
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        from airflow_mlmonitor.drift.summary import ColumnSummary, text_examples
+
+        values: list[Any] = []
+        counts: list[Any] = []
+        examples: list[Any] = []
+        nulls = 0
+        with self._file(batches=True, dictionary=name) as parquet_file:
+            for array in self._batches(parquet_file, name):
+                nulls += array.null_count
+                present = pc.drop_null(array)
+                values.append(present.dictionary.cast(pa.large_string()))
+                counts.append(pa.array(np.bincount(present.indices.to_numpy(zero_copy_only=False),
+                                                   minlength=len(present.dictionary)), type=pa.int64()))
+                if len(examples) < _EXAMPLE_ROWS:
+                    examples.extend(present.slice(0, _EXAMPLE_ROWS - len(examples)).dictionary_decode().to_pylist())
+            rows = parquet_file.metadata.num_rows
+        dtype = self._pandas_dtype(name, nulls)
+        table = pa.table({"value": pa.chunked_array(values, type=pa.large_string()),
+                          "count": pa.chunked_array(counts, type=pa.int64())})
+        if len(values) > 1:
+            table = table.group_by("value").aggregate([("count", "sum")]).rename_columns(["value", "count"])
+        table = table.filter(pc.greater(table["count"], 0)).sort_by("value")  # code point order, as pandas
+        value_counts = pd.Series(table["count"].to_numpy(), dtype=np.int64, name="count",
+                                 index=pd.Index(table["value"].to_pandas(), dtype=dtype, name=name))
+        text = rows > nulls
+        summary = ColumnSummary.counted(
+            name, side, str(dtype), "text" if text else "other", value_counts, missing=nulls,
+            examples=text_examples(pd.Series(examples, dtype=object)) if text else (),
+        )
+        summary.rows = rows
+        return summary
+
+    def _small_dictionary(self, name: str) -> bool:
+        """Whether every row group stores the column as dictionary indices, so it reads
+        dictionary-encoded cheaply. A writer falls back to plain pages once a dictionary outgrows
+        its page limit (1 MB by default), and arrow would then rebuild a dictionary value by value:
+        slower than reading strings. Plain strings take at least 4 bytes a value (their length), a
+        dictionary index at most 3 up to 16M distinct values: the bytes per value tell them apart."""
+        with self._file() as parquet_file:
+            metadata = parquet_file.metadata
+            index = parquet_file.schema_arrow.get_field_index(name)
+            for group in range(metadata.num_row_groups):
+                chunk = metadata.row_group(group).column(index)
+                if not chunk.has_dictionary_page or chunk.total_uncompressed_size > 3 * max(chunk.num_values, 1):
+                    return False
+        return True
+
+    def _is_text(self, name: str) -> bool:
+        """A plain string column (one stored as a pandas category keeps the classic path)."""
+        import pyarrow as pa
+
+        self._check_column(name)
+        arrow_type = self._footer[2].field(name).type
+        return bool(pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type))
+
     def _is_number(self, name: str) -> bool:
         import pyarrow as pa
 
         self._check_column(name)
-        with self._file() as parquet_file:
-            arrow_type = parquet_file.schema_arrow.field(name).type
+        arrow_type = self._footer[2].field(name).type
         return bool(pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type))
 
     def _streamed(self, name: str, side: str) -> ColumnSummary:
@@ -269,7 +347,7 @@ class ParquetColumns:
                 for array in self._batches(parquet_file, name):
                     nulls += array.null_count
                     builder.add(array.to_numpy(zero_copy_only=False))  # nulls become NaN
-                dtype = self._pandas_dtype(parquet_file, name, nulls)
+                dtype = self._pandas_dtype(name, nulls)
             stream = builder.finish(integer=integer and not nulls)
         except BaseException:
             builder.abort()

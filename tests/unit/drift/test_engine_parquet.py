@@ -147,3 +147,48 @@ def test_an_opener_reads_remote_style_files(files):
 )
 def test_is_parquet(source, expected):
     assert is_parquet(source) is expected
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["b", "a", None, "Zed", "é", "", "10", "2", "a"] * 700,  # NULLs, unicode, number-like text
+        [None, None, None] * 700,  # every value missing
+        [f"v{i % 97}" for i in range(6000)],  # the row groups' dictionaries differ in order
+        [],
+    ],
+    ids=["mixed", "all-null", "many-dictionaries", "empty"],
+)
+@pytest.mark.parametrize("batch_rows", [1 << 20, 1000])  # one batch, or a batch per row group (counts summed)
+def test_text_columns_are_counted_on_their_dictionary_as_pandas_counts_them(tmp_path, values, batch_rows, monkeypatch):
+    from airflow_mlmonitor.drift import parquet
+    from airflow_mlmonitor.drift.summary import summarize
+
+    monkeypatch.setattr(parquet, "BATCH_ROWS", batch_rows)
+
+    path = tmp_path / "text.parquet"
+    pd.DataFrame({"city": pd.Series(values, dtype=object)}).astype({"city": "str"}).to_parquet(
+        path, row_group_size=1000
+    )
+    source = ParquetColumns(path, name="reference")
+    assert source._is_text("city")
+    counted = source.summary("city", side="reference")
+    expected = summarize(source.column("city"), name="city", side="reference")
+    assert (counted.dtype, counted.kind, counted.rows, counted.missing, counted.examples) == (
+        expected.dtype, expected.kind, expected.rows, expected.missing, expected.examples
+    )
+    pd.testing.assert_series_equal(counted.value_counts, expected.value_counts)
+    facts = source.facts("city")
+    assert (facts.dtype, facts.kind, facts.missing) == (expected.dtype, expected.kind, expected.missing)
+    assert facts.distinct == len(expected.value_counts)
+
+
+def test_a_text_column_whose_dictionary_outgrew_its_page_is_counted_from_plain_values(tmp_path):
+    path = tmp_path / "wide.parquet"
+    values = [f"user-{i:08d}" for i in range(120_000)]
+    pd.DataFrame({"user": values[::-1] + values[:5000]}).to_parquet(path, dictionary_pagesize_limit=1 << 12)
+    source = ParquetColumns(path, name="reference")
+    assert not source._small_dictionary("user")
+    summary = source.summary("user", side="reference")
+    assert len(summary.value_counts) == 120_000 and int(summary.value_counts.max()) == 2
+    assert source.facts("user").distinct == 120_000
