@@ -23,6 +23,7 @@ run = runner.run(dag)
 result = xcom_value(run, "drift")
 html = pathlib.Path(result["report_uri"].removeprefix("file://")).read_text()
 print(json.dumps({{"evidently": sorted(m for m in sys.modules if m.split(".")[0] == "evidently"),
+                  "scipy": sorted(m for m in sys.modules if m.split(".")[0] == "scipy"),
                   "result": result, "html": html}}))
 '''
 
@@ -58,6 +59,13 @@ def native_run(tmp_path_factory, airflow_db) -> dict:
 def test_the_default_path_never_imports_evidently(native_run):
     assert native_run["evidently"] == []
     assert native_run["result"]["status"] in ("passed", "warned")
+
+
+def test_the_default_methods_above_1000_rows_do_not_import_scipy(native_run):
+    """Wasserstein and Jensen-Shannon (Evidently's defaults for references above 1,000 rows) are
+    numpy kernels: scipy's import (about half a second) is not part of the default task."""
+    assert {c["method"] for c in native_run["result"]["columns"].values()} == {"wasserstein", "jensenshannon"}
+    assert native_run["scipy"] == []
 
 
 def test_the_native_report_shows_every_column_and_its_verdict(native_run):
