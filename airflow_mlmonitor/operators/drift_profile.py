@@ -19,12 +19,10 @@ if TYPE_CHECKING:
 
 
 def _open_input(value: Any, conn_id: str | None, name: str) -> Any:
-    """The rendered input as the engines take it: a parquet column reader or a DataFrame."""
+    """The rendered input as a source of this run (closed by the caller when the task ends)."""
     from airflow_mlmonitor.sources import as_source
 
-    source = as_source(value, conn_id=conn_id, name=name).fresh()
-    source.check_not_empty()
-    return source.columnar()
+    return as_source(value, conn_id=conn_id, name=name).fresh()
 
 
 def _storage_path(uri: Any, conn_id: str | None) -> Any:
@@ -72,14 +70,23 @@ class DriftProfileOperator(BaseOperator):
         self.profile_conn_id = profile_conn_id
 
     def execute(self, context: Context) -> dict[str, Any]:
+        from airflow_mlmonitor.drift.engine import FrameColumns
+
+        opened = _open_input(self.reference, self.data_conn_id, "reference")
+        try:  # a Spark session started by the input stops with the task, whatever happened
+            data = opened.columnar()
+            opened.check_not_empty()
+            source = data if hasattr(data, "column") else _FrameSource(FrameColumns(data, side="reference"), data)
+            return self._write(source)
+        finally:
+            opened.close()
+
+    def _write(self, source: Any) -> dict[str, Any]:
         import os
 
-        from airflow_mlmonitor.drift.engine import FrameColumns
         from airflow_mlmonitor.drift.profile import write_profile
         from airflow_mlmonitor.sources.paths import is_local_path
 
-        data = _open_input(self.reference, self.data_conn_id, "reference")
-        source = data if hasattr(data, "column") else _FrameSource(FrameColumns(data, side="reference"), data)
         conn_id = self.profile_conn_id or self.data_conn_id
         target = self.profile_path
         if conn_id is None and is_local_path(target):

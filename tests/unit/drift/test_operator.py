@@ -56,3 +56,27 @@ def test_the_profile_operator_keeps_its_contract_import_path():
 
     assert drift.DriftProfileOperator is drift_profile.DriftProfileOperator
     assert "DriftProfileOperator" in drift.__all__
+
+
+@pytest.mark.parametrize("empty", [False, True], ids=["written", "empty-reference"])
+def test_the_profile_operator_closes_its_reference_source_whatever_happens(tmp_path, empty):
+    """A Spark session started by the reference stops with the task (the source's ``close``)."""
+    from airflow_mlmonitor.operators.drift import DriftProfileOperator
+    from airflow_mlmonitor.sources import FileSource
+
+    closed: list[str] = []
+
+    class Recording(FileSource):
+        def close(self) -> None:
+            closed.append(self.describe())
+
+    frame = pd.DataFrame({"x": pd.Series([], dtype=float)}) if empty else pd.DataFrame({"x": [1.0, 2.0, 3.5]})
+    frame.to_parquet(tmp_path / "reference.parquet")
+    op = DriftProfileOperator(task_id="profile", reference=Recording(str(tmp_path / "reference.parquet")),
+                              profile_path=str(tmp_path / "profile.zip"))
+    if empty:
+        with pytest.raises(InvalidInputError, match="reference"):
+            op.execute(context={})
+    else:
+        assert op.execute(context={})["columns"] == ["x"]
+    assert closed == [repr(str(tmp_path / "reference.parquet"))]
