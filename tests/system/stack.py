@@ -29,6 +29,8 @@ import time
 import urllib.request
 from collections.abc import Mapping
 
+from tests.fixtures.servers import free_port
+
 REPO = pathlib.Path(__file__).resolve().parents[2]
 PG_BIN = pathlib.Path(os.environ.get("MLMONITOR_PG_BIN", "/usr/lib/postgresql/15/bin"))
 BIN = pathlib.Path(sys.executable).parent
@@ -42,12 +44,6 @@ STOP_ORDER = (
     "mlflow", "statsd", "moto", "redis", "postgres",
 )
 AWS = {"AWS_ACCESS_KEY_ID": "mlmonitor", "AWS_SECRET_ACCESS_KEY": "mlmonitor-secret", "AWS_DEFAULT_REGION": "us-east-1"}
-
-
-def free_port(kind: int = socket.SOCK_STREAM) -> int:
-    with socket.socket(socket.AF_INET, kind) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Stack:
