@@ -181,8 +181,9 @@ class ParquetColumns:
                 elif text:
                     present = pc.drop_null(array)
                     if pa.types.is_dictionary(present.type):  # the values its indices use, not one per row
-                        used = np.unique(present.indices.to_numpy(zero_copy_only=False))
-                        uniques.append(present.dictionary.take(pa.array(used)))
+                        seen = np.bincount(present.indices.to_numpy(zero_copy_only=False),
+                                           minlength=len(present.dictionary))
+                        uniques.append(present.dictionary.take(pa.array(np.flatnonzero(seen))))
                     else:
                         uniques.append(pc.unique(present))
                     if len(examples) < _EXAMPLE_ROWS:
