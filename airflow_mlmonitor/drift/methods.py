@@ -320,10 +320,21 @@ def binned_percents(pair: ColumnPair, fill_zeroes: bool) -> tuple[np.ndarray, np
     return ref_percents, cur_percents
 
 
+def _rel_entr_one(x: float, y: float) -> float:
+    if x <= 0:
+        return 0.0
+    ratio = x / y
+    if 0.5 < ratio < 2:  # near 1: log1p keeps the digits log(x / y) loses, as scipy does
+        return x * math.log1p((x - y) / y)
+    return x * math.log(ratio)
+
+
 def _rel_entr(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """scipy.special.rel_entr for y > 0 (as here, y is a mean including x): x log(x/y), 0 at x = 0."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(x > 0, x * np.log(x / y), 0.0)
+    """scipy.special.rel_entr (scipy 1.17) for y > 0 (here y is a mean including x), value for
+    value: ``x log1p((x - y) / y)`` for ``0.5 < x/y < 2``, else ``x log(x / y)``, 0 at x = 0; with the
+    C library's functions (``math``), whose results numpy's vectorised ``log`` may miss by an ulp,
+    which a small distance's near-cancelling sums magnify."""
+    return np.array([_rel_entr_one(a, b) for a, b in zip(x.tolist(), y.tolist(), strict=True)], dtype=np.float64)
 
 
 def jensenshannon(pair: ColumnPair) -> float:
