@@ -106,10 +106,11 @@ class ParquetColumns:
         return repr(os.fspath(self.source)) if isinstance(self.source, (str, os.PathLike)) else "(opened file)"
 
     @functools.cached_property
-    def _footer(self) -> tuple[list[str], int, Any]:
+    def _footer(self) -> tuple[list[str], int, Any, Any]:
+        """Column names, row count, arrow schema and parquet metadata (read once per input)."""
         with self._file() as parquet_file:
-            schema = parquet_file.schema_arrow
-            return list(schema.names), parquet_file.metadata.num_rows, schema
+            schema, metadata = parquet_file.schema_arrow, parquet_file.metadata
+            return list(schema.names), metadata.num_rows, schema, metadata
 
     @property
     def columns(self) -> list[str]:
@@ -306,13 +307,15 @@ class ParquetColumns:
         its page limit (1 MB by default), and arrow would then rebuild a dictionary value by value:
         slower than reading strings. Plain strings take at least 4 bytes a value (their length), a
         dictionary index at most 3 up to 16M distinct values: the bytes per value tell them apart."""
-        with self._file() as parquet_file:
-            metadata = parquet_file.metadata
-            index = parquet_file.schema_arrow.get_field_index(name)
-            for group in range(metadata.num_row_groups):
-                chunk = metadata.row_group(group).column(index)
-                if not chunk.has_dictionary_page or chunk.total_uncompressed_size > 3 * max(chunk.num_values, 1):
-                    return False
+        metadata = self._footer[3]
+        leaves = [i for i in range(metadata.num_columns) if metadata.schema.column(i).path == name]
+        if len(leaves) != 1:
+            return False
+        (index,) = leaves
+        for group in range(metadata.num_row_groups):
+            chunk = metadata.row_group(group).column(index)
+            if not chunk.has_dictionary_page or chunk.total_uncompressed_size > 3 * max(chunk.num_values, 1):
+                return False
         return True
 
     def _is_text(self, name: str) -> bool:
