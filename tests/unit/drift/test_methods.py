@@ -52,7 +52,7 @@ def test_quantile_wasserstein_equals_scipys_cdf_integral(sizes, ties, block):
     import numpy as np
     from scipy import stats
 
-    from airflow_mlmonitor.drift.methods import _quantile_distance
+    from airflow_mlmonitor.drift.distances import quantile_distance
 
     rng = np.random.default_rng(sum(sizes) + ties)
     n, m = sizes
@@ -61,7 +61,7 @@ def test_quantile_wasserstein_equals_scipys_cdf_integral(sizes, ties, block):
     else:
         ref, cur = np.sort(rng.normal(0, 1, n)), np.sort(rng.normal(0.3, 2, m))
     expected = stats.wasserstein_distance(ref, cur)
-    assert _quantile_distance(ref, cur, block=block) == pytest.approx(expected, rel=1e-12, abs=1e-15)
+    assert quantile_distance(ref, cur, block=block) == pytest.approx(expected, rel=1e-12, abs=1e-15)
 
 
 def test_jensenshannon_equals_scipys_without_importing_it():
@@ -88,11 +88,11 @@ def test_rel_entr_is_scipys_value_for_value_even_for_nearly_equal_distributions(
     import numpy as np
     from scipy.special import rel_entr
 
-    from airflow_mlmonitor.drift.methods import _rel_entr
+    from airflow_mlmonitor.drift.distances import rel_entr as ours
 
     rng = np.random.default_rng(7)
     for ratio_low, ratio_high in ((0.01, 0.49), (0.49, 0.51), (0.9, 1.1), (1.99, 2.01), (2.5, 50)):
         y = rng.random(5000) + 0.01
         x = y * rng.uniform(ratio_low, ratio_high, 5000)
         x[::97] = 0.0
-        assert np.array_equal(_rel_entr(x, y), rel_entr(x, y))
+        assert np.array_equal(ours(x, y), rel_entr(x, y))
