@@ -155,6 +155,7 @@ class ParquetColumns:
         import pyarrow as pa
         import pyarrow.compute as pc
 
+        from airflow_mlmonitor.drift import parquet_text
         from airflow_mlmonitor.drift.summary import ColumnSummary, text_examples
 
         self._check_column(name)
@@ -181,16 +182,8 @@ class ParquetColumns:
                     integers = np.union1d(integers, np.unique(present))
                 elif text:
                     present = pc.drop_null(array)
-                    if pa.types.is_dictionary(present.type):  # the values its indices use, not one per row
-                        seen = np.bincount(present.indices.to_numpy(zero_copy_only=False),
-                                           minlength=len(present.dictionary))
-                        uniques.append(present.dictionary.take(pa.array(np.flatnonzero(seen))))
-                    else:
-                        uniques.append(pc.unique(present))
-                    if len(examples) < _EXAMPLE_ROWS:
-                        head = present.slice(0, _EXAMPLE_ROWS - len(examples))
-                        examples.extend((head.dictionary_decode() if pa.types.is_dictionary(head.type) else head)
-                                        .to_pylist())
+                    uniques.append(parquet_text.used_values(present))
+                    examples.extend(parquet_text.head_values(present, _EXAMPLE_ROWS - len(examples)))
             rows = parquet_file.metadata.num_rows
             dtype = self._pandas_dtype(name, nulls)
         missing = nulls + nan
@@ -261,62 +254,30 @@ class ParquetColumns:
 
     def _counted(self, name: str, side: str) -> ColumnSummary:
         """A text column's summary as :func:`~airflow_mlmonitor.drift.summary.summarize` gives it,
-        counted batch by batch on the dictionary-encoded column, never as a string per row: a
-        ``bincount`` of each batch's indices, summed per value at the end. For a column stored with
-        small dictionaries (:meth:`_small_dictionary`)."""
-        import numpy as np
+        counted on the dictionary-encoded column batch by batch (:mod:`~airflow_mlmonitor.drift.parquet_text`),
+        never as a string per row. For a column stored with small dictionaries (:meth:`_small_dictionary`)."""
         import pandas as pd
-        import pyarrow as pa
-        import pyarrow.compute as pc
 
+        from airflow_mlmonitor.drift import parquet_text
         from airflow_mlmonitor.drift.summary import ColumnSummary, text_examples
 
-        values: list[Any] = []
-        counts: list[Any] = []
-        examples: list[Any] = []
-        nulls = 0
         with self._file(batches=True, dictionary=name) as parquet_file:
-            for array in self._batches(parquet_file, name):
-                nulls += array.null_count
-                present = pc.drop_null(array)
-                values.append(present.dictionary.cast(pa.large_string()))
-                counts.append(pa.array(np.bincount(present.indices.to_numpy(zero_copy_only=False),
-                                                   minlength=len(present.dictionary)), type=pa.int64()))
-                if len(examples) < _EXAMPLE_ROWS:
-                    examples.extend(present.slice(0, _EXAMPLE_ROWS - len(examples)).dictionary_decode().to_pylist())
+            counted = parquet_text.count_batches(self._batches(parquet_file, name), examples=_EXAMPLE_ROWS)
             rows = parquet_file.metadata.num_rows
-        dtype = self._pandas_dtype(name, nulls)
-        table = pa.table({"value": pa.chunked_array(values, type=pa.large_string()),
-                          "count": pa.chunked_array(counts, type=pa.int64())})
-        if len(values) > 1:
-            table = table.group_by("value").aggregate([("count", "sum")]).rename_columns(["value", "count"])
-        table = table.filter(pc.greater(table["count"], 0)).sort_by("value")  # code point order, as pandas
-        value_counts = pd.Series(table["count"].to_numpy(), dtype=np.int64, name="count",
-                                 index=pd.Index(table["value"].to_pandas(), dtype=dtype, name=name))
-        text = rows > nulls
+        dtype = self._pandas_dtype(name, counted.nulls)
+        text = rows > counted.nulls
         summary = ColumnSummary.counted(
-            name, side, str(dtype), "text" if text else "other", value_counts, missing=nulls,
-            examples=text_examples(pd.Series(examples, dtype=object)) if text else (),
+            name, side, str(dtype), "text" if text else "other", counted.value_counts(dtype, name),
+            missing=counted.nulls, examples=text_examples(pd.Series(counted.examples, dtype=object)) if text else (),
         )
         summary.rows = rows
         return summary
 
     def _small_dictionary(self, name: str) -> bool:
-        """Whether every row group stores the column as dictionary indices, so it reads
-        dictionary-encoded cheaply. A writer falls back to plain pages once a dictionary outgrows
-        its page limit (1 MB by default), and arrow would then rebuild a dictionary value by value:
-        slower than reading strings. Plain strings take at least 4 bytes a value (their length), a
-        dictionary index at most 3 up to 16M distinct values: the bytes per value tell them apart."""
-        metadata = self._footer[3]
-        leaves = [i for i in range(metadata.num_columns) if metadata.schema.column(i).path == name]
-        if len(leaves) != 1:
-            return False
-        (index,) = leaves
-        for group in range(metadata.num_row_groups):
-            chunk = metadata.row_group(group).column(index)
-            if not chunk.has_dictionary_page or chunk.total_uncompressed_size > 3 * max(chunk.num_values, 1):
-                return False
-        return True
+        """Whether the column reads cheaply dictionary-encoded (:func:`~airflow_mlmonitor.drift.parquet_text.small_dictionary`)."""
+        from airflow_mlmonitor.drift import parquet_text
+
+        return parquet_text.small_dictionary(self._footer[3], name)
 
     def _is_text(self, name: str) -> bool:
         """A plain string column (one stored as a pandas category keeps the classic path)."""
